@@ -1,0 +1,51 @@
+//! What an agent needs from a manager: register, receive assignments, report task states.
+
+use shoal_api::{NodeDescription, Task, TaskStatus};
+use tokio::sync::mpsc;
+
+/// The full set of tasks assigned to a node; every message replaces the previous one.
+pub type Assignments = Vec<Task>;
+
+/// One observed task state change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusUpdate {
+    pub task_id: String,
+    pub status: TaskStatus,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DispatcherError {
+    /// The manager cannot take the call now (no leader, shutting down); try again.
+    #[error("dispatcher unavailable: {0}")]
+    Unavailable(String),
+    #[error("node {0} is not known to the swarm (it may have been removed): leave the swarm and join again")]
+    UnknownNode(String),
+}
+
+/// The dispatcher's side of an agent's session.
+#[async_trait::async_trait]
+pub trait DispatcherApi: Send + Sync {
+    /// Announces the node (hostname, platform, resources, executor) and marks it ready.
+    async fn register(
+        &self,
+        node_id: &str,
+        description: NodeDescription,
+        executor: &str,
+    ) -> Result<(), DispatcherError>;
+
+    /// A stream of assignment sets for the node: the current set at once, then each change.
+    async fn assignments(
+        &self,
+        node_id: &str,
+    ) -> Result<mpsc::Receiver<Assignments>, DispatcherError>;
+
+    /// Tells the dispatcher the node is alive; returns the period until the next heartbeat.
+    async fn heartbeat(&self, node_id: &str) -> Result<std::time::Duration, DispatcherError>;
+
+    /// Reports task state changes, in order.
+    async fn report(
+        &self,
+        node_id: &str,
+        updates: Vec<StatusUpdate>,
+    ) -> Result<(), DispatcherError>;
+}

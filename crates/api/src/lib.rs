@@ -1,0 +1,22 @@
+//! The shoal object model: nodes, services, tasks and the cluster, shaped exactly like the
+//! Docker Engine API's JSON so that the stock `docker` CLI and docker-py read them unchanged.
+//!
+//! Everything here is plain data plus pure helpers (defaults, validation, ids); no I/O, no
+//! async, no clock reads.
+
+pub mod cluster;
+pub mod defaults;
+pub mod ids;
+pub mod meta;
+pub mod node;
+pub mod service;
+pub mod task;
+pub mod time;
+pub mod validate;
+
+pub use cluster::*;
+pub use meta::*;
+pub use node::*;
+pub use service::*;
+pub use task::*;
+pub use time::Timestamp;

@@ -1,0 +1,190 @@
+//! Tasks: one scheduled unit of a service, moving one way through Swarm's states.
+
+use crate::meta::{Labels, Version};
+use crate::service::TaskSpec;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Swarm's task states, in order; a task only ever moves forward.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskState {
+    #[default]
+    New,
+    Pending,
+    Assigned,
+    Accepted,
+    Preparing,
+    Ready,
+    Starting,
+    Running,
+    Complete,
+    Shutdown,
+    Failed,
+    Rejected,
+    Remove,
+    Orphaned,
+}
+
+impl TaskState {
+    pub const ALL: [TaskState; 14] = [
+        TaskState::New,
+        TaskState::Pending,
+        TaskState::Assigned,
+        TaskState::Accepted,
+        TaskState::Preparing,
+        TaskState::Ready,
+        TaskState::Starting,
+        TaskState::Running,
+        TaskState::Complete,
+        TaskState::Shutdown,
+        TaskState::Failed,
+        TaskState::Rejected,
+        TaskState::Remove,
+        TaskState::Orphaned,
+    ];
+
+    /// The lowercase word the API uses.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TaskState::New => "new",
+            TaskState::Pending => "pending",
+            TaskState::Assigned => "assigned",
+            TaskState::Accepted => "accepted",
+            TaskState::Preparing => "preparing",
+            TaskState::Ready => "ready",
+            TaskState::Starting => "starting",
+            TaskState::Running => "running",
+            TaskState::Complete => "complete",
+            TaskState::Shutdown => "shutdown",
+            TaskState::Failed => "failed",
+            TaskState::Rejected => "rejected",
+            TaskState::Remove => "remove",
+            TaskState::Orphaned => "orphaned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TaskState> {
+        let lower = s.to_ascii_lowercase();
+        TaskState::ALL.into_iter().find(|st| st.as_str() == lower)
+    }
+
+    /// The task's process has ended (or never will run).
+    pub fn is_terminal(&self) -> bool {
+        *self > TaskState::Running
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ContainerStatus {
+    #[serde(rename = "ContainerID", skip_serializing_if = "String::is_empty")]
+    pub container_id: String,
+    #[serde(rename = "PID")]
+    pub pid: i64,
+    pub exit_code: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TaskStatus {
+    pub timestamp: Timestamp,
+    pub state: TaskState,
+    pub message: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub err: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_status: Option<ContainerStatus>,
+    pub port_status: serde_json::Value,
+}
+
+/// Why and when a replacement task may start; shoal's record of the restart policy at work.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RestartInfo {
+    /// The task may be raised to desired RUNNING at or after this time.
+    pub not_before: Timestamp,
+    /// Consecutive failures soon after start, for the exponential back-off.
+    pub streak: u32,
+    /// Times the slot was restarted by policy (for MaxAttempts), with when each happened.
+    pub attempts: Vec<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Task {
+    #[serde(rename = "ID")]
+    pub id: String,
+    pub version: Version,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    pub labels: Labels,
+    pub spec: TaskSpec,
+    #[serde(rename = "ServiceID")]
+    pub service_id: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub slot: u64,
+    #[serde(rename = "NodeID", skip_serializing_if = "String::is_empty")]
+    pub node_id: String,
+    pub status: TaskStatus,
+    pub desired_state: TaskState,
+    /// The service spec version this task was made from (`_up-to-date` filter).
+    #[serde(rename = "ShoalSpecVersion")]
+    pub spec_version: u64,
+    /// When the agent first reported RUNNING (zero if never).
+    #[serde(rename = "ShoalStartedAt", skip_serializing_if = "Timestamp::is_zero")]
+    pub started_at: Timestamp,
+    #[serde(rename = "ShoalRestart", skip_serializing_if = "Option::is_none")]
+    pub restart: Option<RestartInfo>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl Task {
+    /// Swarm's display name: `service.slot.taskid` (replicated) or `service.nodeid.taskid`.
+    pub fn display_name(service_name: &str, slot: u64, node_id: &str, task_id: &str) -> String {
+        if slot > 0 {
+            format!("{service_name}.{slot}.{task_id}")
+        } else {
+            format!("{service_name}.{node_id}.{task_id}")
+        }
+    }
+
+    /// The manager still wants this task to run (or get ready to).
+    pub fn is_runnable(&self) -> bool {
+        self.desired_state <= TaskState::Running
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_are_ordered_and_round_trip() {
+        for w in TaskState::ALL.windows(2) {
+            assert!(w[0] < w[1]);
+        }
+        for s in TaskState::ALL {
+            assert_eq!(TaskState::parse(s.as_str()), Some(s));
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+        assert!(TaskState::Failed.is_terminal());
+        assert!(!TaskState::Running.is_terminal());
+    }
+
+    #[test]
+    fn slot_zero_is_omitted() {
+        let t = Task::default();
+        let v = serde_json::to_value(&t).unwrap();
+        assert!(v.get("Slot").is_none());
+        assert!(v["Spec"].get("ContainerSpec").is_some());
+    }
+}

@@ -1,0 +1,23 @@
+//! One module per `shoal` client subcommand, grouped like docker's
+//! (`swarm`, `node`, `service`), plus the helpers they share: the output
+//! context, docker-style errors, Go-compatible flag parsing, list and
+//! inspect rendering.
+
+pub mod ctx;
+pub mod display;
+pub mod errors;
+pub mod filters;
+pub mod goparse;
+pub mod info;
+pub mod inspect;
+pub mod jsonindent;
+pub mod listfmt;
+pub mod node;
+pub mod service;
+pub mod shlex;
+pub mod swarm;
+pub mod task;
+pub mod version;
+
+pub use ctx::Ctx;
+pub use errors::{StatusError, Usage};

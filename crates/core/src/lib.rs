@@ -1,0 +1,33 @@
+//! Deterministic orchestration: what should change, given the state and the time.
+//!
+//! [`reconcile`] runs the manager's pipeline once over a read-only [`State`]: the replicated
+//! and global orchestrators (with the restart supervisor and a stop-first updater), the
+//! scheduler, and the task reaper. It returns a [`Plan`]: store operations to propose through
+//! raft and the time at which to look again. No clock, no I/O, no randomness except through
+//! the injected id source, so tests drive it with a manual clock and sequential ids.
+
+pub mod liveness;
+pub mod orchestrator;
+pub mod plan;
+pub mod reaper;
+pub mod restart;
+pub mod scheduler;
+pub mod slots;
+pub mod status;
+pub mod update_status;
+
+pub use plan::Plan;
+
+use shoal_api::ids::IdSource;
+use shoal_api::Timestamp;
+use shoal_store::State;
+
+/// Runs one full pass of the control loop and returns the decisions.
+pub fn reconcile(state: &State, now: Timestamp, ids: &mut dyn IdSource) -> Plan {
+    let mut plan = Plan::default();
+    orchestrator::run(state, now, ids, &mut plan);
+    scheduler::schedule(state, &mut plan);
+    reaper::reap(state, &mut plan);
+    update_status::check(state, now, &mut plan);
+    plan
+}

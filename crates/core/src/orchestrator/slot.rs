@@ -1,0 +1,216 @@
+//! One slot of a service: restart what ended, replace what was lost, roll what is out of
+//! date (stop-first), and fill the slot when it is empty.
+
+use crate::plan::Plan;
+use crate::restart;
+use crate::slots::{is_live, SlotKey};
+use shoal_api::ids::IdSource;
+use shoal_api::{RestartInfo, Service, Task, TaskState, TaskStatus, Timestamp};
+use shoal_store::{Op, State};
+
+/// How many more slots a rolling update may take down in this pass (UpdateConfig.Parallelism).
+pub struct UpdateBudget {
+    left: Option<u64>,
+}
+
+impl UpdateBudget {
+    /// Parallelism minus the up-to-date tasks still on their way to running.
+    pub fn new<'a>(service: &Service, tasks: impl Iterator<Item = &'a Task>) -> UpdateBudget {
+        let parallelism = service
+            .spec
+            .update_config
+            .as_ref()
+            .map_or(1, |u| u.parallelism);
+        if parallelism == 0 {
+            return UpdateBudget { left: None };
+        }
+        let in_flight = tasks
+            .filter(|t| {
+                !is_dirty(t, service) && t.is_runnable() && t.status.state < TaskState::Running
+            })
+            .count() as u64;
+        UpdateBudget {
+            left: Some(parallelism.saturating_sub(in_flight)),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        match &mut self.left {
+            None => true,
+            Some(0) => false,
+            Some(n) => {
+                *n -= 1;
+                true
+            }
+        }
+    }
+}
+
+/// A fresh task for `key` of `service`.
+pub fn new_task(
+    service: &Service,
+    key: &SlotKey,
+    ids: &mut dyn IdSource,
+    now: Timestamp,
+    desired: TaskState,
+    restart: Option<RestartInfo>,
+) -> Task {
+    let id = ids.next_id();
+    let (slot, node_id) = match key {
+        SlotKey::Slot(s) => (*s, String::new()),
+        SlotKey::Node(n) => (0, n.clone()),
+    };
+    Task {
+        name: Task::display_name(&service.spec.name, slot, &node_id, &id),
+        id,
+        spec: service.spec.task_template.clone(),
+        service_id: service.id.clone(),
+        slot,
+        node_id,
+        status: TaskStatus {
+            timestamp: now,
+            state: TaskState::New,
+            message: "created".into(),
+            ..Default::default()
+        },
+        desired_state: desired,
+        spec_version: service.spec_version,
+        restart,
+        ..Default::default()
+    }
+}
+
+/// The task runs an older task spec than the service's: an update must replace it.
+/// (A change elsewhere in the service spec, the replica count say, restarts nothing.)
+pub fn is_dirty(task: &Task, service: &Service) -> bool {
+    task.spec != service.spec.task_template
+}
+
+/// How an empty slot is refilled, from its newest task: `Fresh` (no history, or the spec
+/// changed since), `Restart(info)` when the restart policy allows it (not before
+/// `info.not_before`), or `Stay` when the policy says the slot stays empty.
+enum Refill {
+    Fresh,
+    Restart(RestartInfo),
+    Stay,
+}
+
+fn refill(service: &Service, tasks: &[&Task]) -> Refill {
+    let Some(last) = tasks.last() else {
+        return Refill::Fresh;
+    };
+    let ended_on_its_own = matches!(
+        last.status.state,
+        TaskState::Complete | TaskState::Failed | TaskState::Rejected
+    );
+    if !ended_on_its_own || is_dirty(last, service) {
+        return Refill::Fresh;
+    }
+    match restart::decide(service.spec.task_template.restart_policy.as_ref(), last) {
+        Some(info) => Refill::Restart(info),
+        None => Refill::Stay,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn reconcile_slot(
+    state: &State,
+    service: &Service,
+    key: &SlotKey,
+    tasks: &[&Task],
+    may_create: bool,
+    budget: &mut UpdateBudget,
+    now: Timestamp,
+    ids: &mut dyn IdSource,
+    plan: &mut Plan,
+) {
+    let mut runnable: Vec<&Task> = Vec::new();
+    for t in tasks.iter().copied() {
+        if plan.desired_of(t) > TaskState::Running {
+            continue;
+        }
+        let node_lost =
+            !t.node_id.is_empty() && !state.nodes.get(&t.node_id).is_some_and(|n| n.keeps_tasks());
+        if t.status.state.is_terminal() {
+            // Its replacement, if the policy wants one, is made below once it is due.
+            plan.set_desired(&t.id, TaskState::Shutdown);
+            continue;
+        }
+        if node_lost {
+            plan.set_desired(&t.id, TaskState::Shutdown);
+            if matches!(key, SlotKey::Slot(_)) {
+                plan.new_tasks
+                    .push(new_task(service, key, ids, now, TaskState::Running, None));
+                return;
+            }
+            continue;
+        }
+        runnable.push(t);
+    }
+
+    // A task waiting at READY (a stop-first update's successor) starts once its time has
+    // come and no older task of the slot may still be running.
+    for t in runnable
+        .iter()
+        .filter(|t| t.desired_state == TaskState::Ready)
+    {
+        let due = t.restart.as_ref().map_or(now, |r| r.not_before);
+        let older_live = tasks
+            .iter()
+            .any(|o| o.id != t.id && o.created_at <= t.created_at && is_live(o, &state.nodes));
+        if due > now {
+            plan.wake(due);
+        } else if !older_live {
+            plan.set_desired(&t.id, TaskState::Running);
+        }
+    }
+
+    // Rolling update, stop-first: the newest runnable task is out of date.
+    if let Some(current) = runnable.last() {
+        let dirty = is_dirty(current, service);
+        if !dirty && current.spec_version != service.spec_version {
+            plan.ops.push(Op::SetTaskSpecVersion {
+                id: current.id.clone(),
+                spec_version: service.spec_version,
+            });
+        }
+        let waiting_successor = runnable
+            .iter()
+            .any(|t| !is_dirty(t, service) && t.id != current.id);
+        if dirty && !waiting_successor && budget.take() {
+            plan.set_desired(&current.id, TaskState::Shutdown);
+            let info = RestartInfo {
+                not_before: now,
+                ..Default::default()
+            };
+            let desired = if is_live(current, &state.nodes) {
+                TaskState::Ready
+            } else {
+                TaskState::Running
+            };
+            plan.new_tasks
+                .push(new_task(service, key, ids, now, desired, Some(info)));
+        }
+        return;
+    }
+
+    if !may_create {
+        return;
+    }
+    match refill(service, tasks) {
+        Refill::Fresh => {
+            plan.new_tasks
+                .push(new_task(service, key, ids, now, TaskState::Running, None))
+        }
+        Refill::Restart(info) if info.not_before <= now => plan.new_tasks.push(new_task(
+            service,
+            key,
+            ids,
+            now,
+            TaskState::Running,
+            Some(info),
+        )),
+        Refill::Restart(info) => plan.wake(info.not_before),
+        Refill::Stay => {}
+    }
+}

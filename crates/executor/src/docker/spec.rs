@@ -1,0 +1,91 @@
+//! Translation of a [`TaskRun`] into the engine's container configuration.
+
+use std::collections::HashMap;
+
+use bollard::models::ContainerCreateBody;
+
+use crate::{labels, TaskRun};
+
+/// The labels identifying the task's container: the user's labels, then ours (ours win, so a
+/// user label cannot hide a container from adoption or `running_tasks`).
+pub(crate) fn container_labels(run: &TaskRun) -> HashMap<String, String> {
+    let mut out = run.labels.clone();
+    for (key, value) in [
+        (labels::SERVICE_ID, &run.service_id),
+        (labels::SERVICE_NAME, &run.service_name),
+        (labels::TASK_ID, &run.task_id),
+        (labels::TASK_NAME, &run.task_name),
+        (labels::NODE_ID, &run.node_id),
+    ] {
+        out.insert(key.to_string(), value.clone());
+    }
+    out.insert(labels::MANAGED.to_string(), "true".to_string());
+    out
+}
+
+/// The create-container body for `run`. Empty command/args keep the image's own
+/// `ENTRYPOINT`/`CMD`, as in Docker.
+pub(crate) fn container_body(run: &TaskRun) -> ContainerCreateBody {
+    let non_empty = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+    let non_blank = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+    ContainerCreateBody {
+        image: Some(run.image.clone()),
+        entrypoint: non_empty(&run.command),
+        cmd: non_empty(&run.args),
+        env: non_empty(&run.env),
+        working_dir: non_blank(&run.dir),
+        user: non_blank(&run.user),
+        hostname: non_blank(&run.hostname),
+        labels: Some(container_labels(run)),
+        ..Default::default()
+    }
+}
+
+/// Splits an image reference into the `fromImage` and `tag` pull parameters. A missing tag means
+/// `latest`: an empty tag would make the engine pull *every* tag of the repository.
+pub(crate) fn pull_reference(image: &str) -> (String, Option<String>) {
+    if image.contains('@') {
+        // A digest pins the image; the engine takes it inside fromImage.
+        return (image.to_string(), None);
+    }
+    let last_component_start = image.rfind('/').map_or(0, |i| i + 1);
+    match image[last_component_start..].rfind(':') {
+        Some(i) => {
+            let split = last_component_start + i;
+            (
+                image[..split].to_string(),
+                Some(image[split + 1..].to_string()),
+            )
+        }
+        None => (image.to_string(), Some("latest".to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_reference_defaults_to_latest() {
+        assert_eq!(
+            pull_reference("busybox"),
+            ("busybox".into(), Some("latest".into()))
+        );
+        assert_eq!(
+            pull_reference("busybox:1.36"),
+            ("busybox".into(), Some("1.36".into()))
+        );
+        assert_eq!(
+            pull_reference("reg:5000/team/app"),
+            ("reg:5000/team/app".into(), Some("latest".into()))
+        );
+        assert_eq!(
+            pull_reference("reg:5000/team/app:v2"),
+            ("reg:5000/team/app".into(), Some("v2".into()))
+        );
+        assert_eq!(
+            pull_reference("app@sha256:abcd"),
+            ("app@sha256:abcd".into(), None)
+        );
+    }
+}

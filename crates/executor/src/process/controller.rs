@@ -1,0 +1,195 @@
+//! [`Controller`] for one task run as a host process group.
+
+use std::path::PathBuf;
+
+use tokio::sync::watch;
+
+use super::group::{exit_of, kill_group_and_wait, signal_group};
+use super::launch::Launch;
+use super::reaper::{remove_pid_file, PidFile};
+use crate::{Controller, ExecError, Exit, TaskRun};
+
+/// The outcome published by the task's watcher once its whole group is gone.
+type Outcome = Option<Result<Exit, String>>;
+
+pub(crate) struct ProcessController {
+    run: TaskRun,
+    log_dir: PathBuf,
+    /// Set by `prepare`.
+    launch: Option<Launch>,
+    /// Set by `start`.
+    running: Option<Running>,
+}
+
+/// A started task: its process group and the watcher's verdict.
+struct Running {
+    pgid: i32,
+    outcome: watch::Receiver<Outcome>,
+}
+
+impl Running {
+    fn exited(&self) -> bool {
+        self.outcome.borrow().is_some()
+    }
+
+    /// Resolves with the outcome; cancel-safe (the watcher task, not this future, reaps).
+    async fn outcome(&mut self) -> Result<Exit, ExecError> {
+        match self.outcome.wait_for(Option::is_some).await {
+            Ok(outcome) => match outcome.as_ref() {
+                Some(Ok(exit)) => Ok(exit.clone()),
+                Some(Err(e)) => Err(ExecError::Failed(e.clone())),
+                None => Err(lost()),
+            },
+            Err(_) => Err(lost()),
+        }
+    }
+}
+
+fn lost() -> ExecError {
+    ExecError::Failed("lost track of the task's process (executor shutting down)".to_string())
+}
+
+impl ProcessController {
+    pub(crate) fn new(run: TaskRun, log_dir: PathBuf) -> Self {
+        Self {
+            run,
+            log_dir,
+            launch: None,
+            running: None,
+        }
+    }
+
+    fn log_path(&self) -> PathBuf {
+        super::log_path(&self.log_dir, &self.run.task_id)
+    }
+
+    fn pid_path(&self) -> PathBuf {
+        super::pid_path(&self.log_dir, &self.run.task_id)
+    }
+
+    async fn open_log(&self) -> std::io::Result<std::fs::File> {
+        tokio::fs::create_dir_all(&self.log_dir).await?;
+        let file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .await?;
+        Ok(file.into_std().await)
+    }
+}
+
+#[async_trait::async_trait]
+impl Controller for ProcessController {
+    async fn prepare(&mut self) -> Result<(), ExecError> {
+        if self.launch.is_none() {
+            self.launch = Some(Launch::check(&self.run).await?);
+        }
+        Ok(())
+    }
+
+    async fn start(&mut self) -> Result<(), ExecError> {
+        if self.running.is_some() {
+            return Ok(());
+        }
+        let Some(launch) = &self.launch else {
+            return Err(ExecError::Failed("start called before prepare".to_string()));
+        };
+        let log = self.open_log().await.map_err(|e| {
+            ExecError::Failed(format!(
+                "opening log file {}: {e}",
+                self.log_path().display()
+            ))
+        })?;
+        let mut child = launch
+            .spawn(log)
+            .await
+            .map_err(|e| ExecError::Failed(format!("starting process failed: {e}")))?;
+        let Some(pgid) = child.id().and_then(|pid| i32::try_from(pid).ok()) else {
+            // Only possible if it was already reaped, which nothing but us does.
+            return Err(ExecError::Failed("process vanished at start".to_string()));
+        };
+        let pid_path = self.pid_path();
+        if let Err(e) = PidFile::describe(pgid).await.write(&pid_path).await {
+            // Only the orphan safety net is lost; the task itself is fine.
+            tracing::warn!(path = %pid_path.display(), error = %e, "writing pid file failed");
+        }
+
+        let (tx, rx) = watch::channel(None);
+        let task_id = self.run.task_id.clone();
+        tokio::spawn(async move {
+            let status = child.wait().await;
+            // As in a container, the rest of the task dies with its main process. (The leader
+            // is reaped by now; its pgid cannot be reused while members remain, and a reuse
+            // within these microseconds once the group is empty is not realistic.)
+            kill_group_and_wait(pgid).await;
+            remove_pid_file(&pid_path).await;
+            let outcome = status
+                .map(exit_of)
+                .map_err(|e| format!("waiting for the task's process failed: {e}"));
+            tracing::debug!(task = %task_id, ?outcome, "task process ended");
+            // The controller may be gone; nobody to tell then.
+            let _ = tx.send(Some(outcome));
+        });
+        self.running = Some(Running { pgid, outcome: rx });
+        Ok(())
+    }
+
+    async fn wait(&mut self) -> Result<Exit, ExecError> {
+        match &mut self.running {
+            Some(running) => running.outcome().await,
+            None => Err(ExecError::Failed("wait called before start".to_string())),
+        }
+    }
+
+    async fn shutdown(&mut self) -> Result<(), ExecError> {
+        let Some(running) = &mut self.running else {
+            return Ok(());
+        };
+        if running.exited() {
+            return Ok(());
+        }
+        signal_group(running.pgid, libc::SIGTERM);
+        let grace = self.run.stop_grace;
+        if tokio::time::timeout(grace, running.outcome())
+            .await
+            .is_err()
+        {
+            tracing::info!(task = %self.run.task_id, ?grace, "grace period over, sending SIGKILL");
+            signal_group(running.pgid, libc::SIGKILL);
+        }
+        // The watcher publishes only once the whole group is gone. How the task ended is
+        // `wait`'s business; shutdown only fails if that can no longer be known.
+        match running.outcome().await {
+            Err(e) if !running.exited() => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    async fn remove(&mut self) -> Result<(), ExecError> {
+        self.shutdown().await?;
+        // Like `docker rm`, removing the task removes its logs.
+        for path in [self.pid_path(), self.log_path()] {
+            if let Err(e) = tokio::fs::remove_file(&path).await {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    return Err(ExecError::Failed(format!(
+                        "removing {}: {e}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ProcessController {
+    /// A task nobody can stop any more must not outlive its controller: kill its group.
+    fn drop(&mut self) {
+        if let Some(running) = &self.running {
+            if !running.exited() {
+                tracing::warn!(task = %self.run.task_id, "controller dropped while its process runs; killing it");
+                signal_group(running.pgid, libc::SIGKILL);
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Turning a [`TaskRun`] into a host process: program lookup, environment, and the spawn itself.
+
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use tokio::process::{Child, Command};
+
+use super::user::{self, Credentials};
+use crate::{ExecError, TaskRun};
+
+/// The PATH a task gets when the daemon has none (Docker's default).
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// A checked, ready-to-spawn command line.
+#[derive(Debug, Clone)]
+pub(crate) struct Launch {
+    /// Resolved path of the program.
+    program: PathBuf,
+    /// argv, with argv[0] as the user wrote it.
+    argv: Vec<String>,
+    env: Vec<(String, String)>,
+    cwd: Option<PathBuf>,
+    credentials: Option<Credentials>,
+}
+
+impl Launch {
+    /// Checks that `run` can be started: a command, an existing program and working directory,
+    /// a known user. Everything found wrong here is a `Rejected`.
+    pub(crate) async fn check(run: &TaskRun) -> Result<Self, ExecError> {
+        let argv: Vec<String> = run.command.iter().chain(&run.args).cloned().collect();
+        let Some(name) = argv.first() else {
+            return Err(ExecError::Rejected(
+                "the process executor needs a command: give the service a command or arguments"
+                    .to_string(),
+            ));
+        };
+        let cwd = match run.dir.as_deref().filter(|d| !d.is_empty()) {
+            Some(dir) => {
+                let is_dir = tokio::fs::metadata(dir).await.is_ok_and(|m| m.is_dir());
+                if !is_dir {
+                    return Err(ExecError::Rejected(format!(
+                        "working directory {dir:?} does not exist or is not a directory"
+                    )));
+                }
+                Some(PathBuf::from(dir))
+            }
+            None => None,
+        };
+        let env = environment(&run.env);
+        let path_var = env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map_or(DEFAULT_PATH, |(_, v)| v.as_str());
+        let program = resolve_program(name, path_var, cwd.as_deref()).await?;
+        let credentials = match run.user.as_deref().filter(|u| !u.is_empty()) {
+            Some(spec) => Some(user::resolve(spec).await?),
+            None => None,
+        };
+        Ok(Self {
+            program,
+            argv,
+            env,
+            cwd,
+            credentials,
+        })
+    }
+
+    /// Spawns the process with stdout and stderr on `log`, in a new session (hence its own
+    /// process group, pgid = pid), set to receive SIGKILL when the daemon dies.
+    ///
+    /// Caveat: PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, not the
+    /// process, so the fork happens on the [`spawner`](super::spawner) thread, which lives as
+    /// long as the process. The signal reaches only this child, not what it spawns; pid files
+    /// and [`reap_leftovers`](super::ProcessExecutor::reap_leftovers) cover those.
+    pub(crate) async fn spawn(&self, log: std::fs::File) -> io::Result<Child> {
+        let mut cmd = Command::new(&self.program);
+        cmd.arg0(&self.argv[0])
+            .args(&self.argv[1..])
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            // A start cancelled before its watcher owns the child must not leak it.
+            .kill_on_drop(true)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        if let Some(cwd) = &self.cwd {
+            cmd.current_dir(cwd);
+        }
+        if let Some(creds) = self.credentials {
+            cmd.uid(creds.uid).gid(creds.gid);
+        }
+        let parent = std::process::id();
+        // SAFETY: the closure runs between fork and exec, so it only makes async-signal-safe
+        // calls (setsid, prctl, getppid) and does not allocate.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::setsid() == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                // The daemon died before prctl took effect: the signal will never come.
+                if libc::getppid() as u32 != parent {
+                    return Err(io::Error::from_raw_os_error(libc::ESRCH));
+                }
+                Ok(())
+            });
+        }
+        super::spawner::spawn(cmd).await
+    }
+}
+
+/// The task's environment: the daemon's PATH (so commands are found as on the host), then the
+/// task's `KEY=VALUE` entries on top. Nothing else leaks from the daemon's environment.
+fn environment(task_env: &[String]) -> Vec<(String, String)> {
+    let path = std::env::var("PATH").unwrap_or_else(|_| DEFAULT_PATH.to_string());
+    let mut env = vec![("PATH".to_string(), path)];
+    for entry in task_env {
+        let Some((key, value)) = entry.split_once('=') else {
+            tracing::debug!(entry = %entry, "ignoring env entry without '='");
+            continue;
+        };
+        env.retain(|(k, _)| k != key);
+        env.push((key.to_string(), value.to_string()));
+    }
+    env
+}
+
+/// Finds the program as execvp would, with Docker's messages when it cannot.
+async fn resolve_program(
+    name: &str,
+    path_var: &str,
+    cwd: Option<&Path>,
+) -> Result<PathBuf, ExecError> {
+    if name.contains('/') {
+        let path = match cwd {
+            Some(cwd) if !name.starts_with('/') => cwd.join(name),
+            _ => PathBuf::from(name),
+        };
+        return match tokio::fs::metadata(&path).await {
+            Ok(meta) if is_executable(&meta) => Ok(path),
+            Ok(_) => Err(ExecError::Rejected(format!(
+                "exec: {name:?}: permission denied"
+            ))),
+            Err(e) => Err(ExecError::Rejected(format!(
+                "exec: {name:?}: stat {name}: {}",
+                describe_io(&e)
+            ))),
+        };
+    }
+    for dir in path_var.split(':') {
+        // An empty PATH entry means the current directory.
+        let candidate = match (dir, cwd) {
+            ("", Some(cwd)) => cwd.join(name),
+            ("", None) => PathBuf::from(name),
+            (dir, _) => Path::new(dir).join(name),
+        };
+        if let Ok(meta) = tokio::fs::metadata(&candidate).await {
+            if is_executable(&meta) {
+                return Ok(candidate);
+            }
+        }
+    }
+    Err(ExecError::Rejected(format!(
+        "exec: {name:?}: executable file not found in $PATH"
+    )))
+}
+
+fn is_executable(meta: &std::fs::Metadata) -> bool {
+    meta.is_file() && meta.permissions().mode() & 0o111 != 0
+}
+
+/// Go's wording for the common errors ("no such file or directory"), since users compare with
+/// Docker's messages.
+fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_env_overrides_path() {
+        let env = environment(&["PATH=/x".into(), "A=1=2".into(), "junk".into()]);
+        assert_eq!(
+            env,
+            vec![("PATH".into(), "/x".into()), ("A".into(), "1=2".into())]
+        );
+    }
+
+    #[tokio::test]
+    async fn resolves_like_execvp() {
+        let sh = resolve_program("sh", DEFAULT_PATH, None).await.ok();
+        assert!(sh.is_some_and(|p| p.is_absolute() && p.ends_with("sh")));
+        let err = resolve_program("no-such-prog", DEFAULT_PATH, None).await;
+        assert_eq!(
+            err.err().map(|e| e.to_string()).as_deref(),
+            Some("exec: \"no-such-prog\": executable file not found in $PATH")
+        );
+        let err = resolve_program("/no/such", DEFAULT_PATH, None).await;
+        assert_eq!(
+            err.err().map(|e| e.to_string()).as_deref(),
+            Some("exec: \"/no/such\": stat /no/such: no such file or directory")
+        );
+    }
+}

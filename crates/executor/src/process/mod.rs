@@ -1,0 +1,147 @@
+//! The process executor: tasks run as plain host processes, without isolation.
+//!
+//! The program is `command ++ args` (the image is ignored), looked up in PATH. Each task runs in
+//! its own session and process group, with stdout and stderr appended to
+//! `<log_dir>/<task_id>.log` and its pgid in `<log_dir>/<task_id>.pid` while it runs. Tasks die
+//! with the daemon (PR_SET_PDEATHSIG), so nothing is adopted after a restart;
+//! [`ProcessExecutor::reap_leftovers`] kills what PDEATHSIG could not reach. `user` is honoured
+//! (the daemon must be root to switch); `hostname` is not, processes share the host's.
+//!
+//! Dropping a controller whose process still runs kills its process group: nothing else could
+//! stop it any more.
+
+mod controller;
+mod group;
+mod launch;
+mod reaper;
+mod spawner;
+mod user;
+
+use std::path::{Path, PathBuf};
+
+use crate::{Controller, ExecError, Executor, NodeFacts, TaskRun};
+use controller::ProcessController;
+
+/// Runs tasks as host processes.
+#[derive(Debug, Clone)]
+pub struct ProcessExecutor {
+    log_dir: PathBuf,
+    hostname: String,
+}
+
+impl ProcessExecutor {
+    /// An executor keeping task logs and pid files in `log_dir` (created on first use) and
+    /// reporting `hostname` as the node's.
+    pub fn new(log_dir: PathBuf, hostname: String) -> Self {
+        Self { log_dir, hostname }
+    }
+
+    /// The file a task's stdout and stderr are appended to.
+    pub fn log_path(&self, task_id: &str) -> PathBuf {
+        log_path(&self.log_dir, task_id)
+    }
+
+    /// Kills the process groups named by pid files left in `log_dir` by a previous daemon (a task
+    /// spawned in the background survives PDEATHSIG), then deletes those files. Returns how many
+    /// groups were killed. Call it at daemon start, before starting any task.
+    pub async fn reap_leftovers(&self) -> usize {
+        reaper::reap(&self.log_dir).await
+    }
+}
+
+/// Task ids are ours, but keep a hostile one from escaping `log_dir`.
+fn file_stem(task_id: &str) -> String {
+    task_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn log_path(dir: &Path, task_id: &str) -> PathBuf {
+    dir.join(format!("{}.log", file_stem(task_id)))
+}
+
+fn pid_path(dir: &Path, task_id: &str) -> PathBuf {
+    dir.join(format!("{}.pid", file_stem(task_id)))
+}
+
+#[async_trait::async_trait]
+impl Executor for ProcessExecutor {
+    fn kind(&self) -> &'static str {
+        "process"
+    }
+
+    async fn describe(&self) -> Result<NodeFacts, ExecError> {
+        let cpus = tokio::task::spawn_blocking(std::thread::available_parallelism)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .map_or(1, |n| n.get());
+        let memory_bytes = tokio::fs::read_to_string("/proc/meminfo")
+            .await
+            .ok()
+            .and_then(|meminfo| mem_total(&meminfo))
+            .unwrap_or(0);
+        Ok(NodeFacts {
+            hostname: self.hostname.clone(),
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            nano_cpus: i64::try_from(cpus).unwrap_or(i64::MAX / 1_000_000_000) * 1_000_000_000,
+            memory_bytes,
+            engine_version: format!("shoal-process/{}", env!("CARGO_PKG_VERSION")),
+            engine_labels: Default::default(),
+        })
+    }
+
+    fn controller(&self, run: TaskRun) -> Box<dyn Controller> {
+        Box::new(ProcessController::new(run, self.log_dir.clone()))
+    }
+
+    async fn running_tasks(&self, _node_id: &str) -> Result<Vec<String>, ExecError> {
+        // Host processes die with the daemon by design: there is nothing to adopt.
+        Ok(Vec::new())
+    }
+
+    async fn remove_all(&self, _node_id: &str) -> Result<(), ExecError> {
+        self.reap_leftovers().await;
+        Ok(())
+    }
+}
+
+/// `MemTotal` from /proc/meminfo, in bytes.
+fn mem_total(meminfo: &str) -> Option<i64> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: i64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_stay_in_the_log_dir() {
+        assert_eq!(
+            log_path(Path::new("/d"), "../x/y"),
+            PathBuf::from("/d/___x_y.log")
+        );
+        assert_eq!(
+            pid_path(Path::new("/d"), "abc123"),
+            PathBuf::from("/d/abc123.pid")
+        );
+    }
+
+    #[test]
+    fn reads_mem_total() {
+        assert_eq!(
+            mem_total("MemTotal:       2048 kB\nMemFree: 1 kB\n"),
+            Some(2048 * 1024)
+        );
+    }
+}

@@ -1,0 +1,52 @@
+//! Plain data passed between the agent and an executor.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Grace period between SIGTERM and SIGKILL when the task spec does not give one (Docker's).
+pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// Everything an executor needs to run one task; built by the agent from the task spec.
+#[derive(Debug, Clone)]
+pub struct TaskRun {
+    pub task_id: String,
+    /// `"<service>.<slot>.<taskid>"`; also the container name.
+    pub task_name: String,
+    pub service_id: String,
+    pub service_name: String,
+    pub node_id: String,
+    pub slot: u64,
+    pub image: String,
+    /// `ContainerSpec.Command` (entrypoint override); may be empty.
+    pub command: Vec<String>,
+    /// `ContainerSpec.Args`; may be empty.
+    pub args: Vec<String>,
+    /// `"KEY=VALUE"` entries.
+    pub env: Vec<String>,
+    pub dir: Option<String>,
+    pub user: Option<String>,
+    pub hostname: Option<String>,
+    /// `ContainerSpec.Labels`.
+    pub labels: HashMap<String, String>,
+    /// Time between SIGTERM and SIGKILL on shutdown ([`DEFAULT_STOP_GRACE`] by default).
+    pub stop_grace: Duration,
+}
+
+/// How a task's main process ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exit {
+    /// The exit status; `128 + N` when killed by signal N (the shell's and Docker's convention).
+    pub code: i64,
+}
+
+/// Facts about the node that the executor can tell (for `Node.Description`).
+#[derive(Debug, Clone, Default)]
+pub struct NodeFacts {
+    pub hostname: String,
+    pub os: String,
+    pub arch: String,
+    pub nano_cpus: i64,
+    pub memory_bytes: i64,
+    pub engine_version: String,
+    pub engine_labels: HashMap<String, String>,
+}

@@ -1,0 +1,45 @@
+//! The route table: one module per resource.
+
+mod nodes;
+mod services;
+mod swarm;
+mod system;
+mod tasks;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::version;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/_ping", get(system::ping))
+        .route("/version", get(system::version))
+        .route("/info", get(system::info))
+        .route("/swarm", get(swarm::inspect))
+        .route("/swarm/init", post(swarm::init))
+        .route("/swarm/join", post(swarm::join))
+        .route("/swarm/leave", post(swarm::leave))
+        .route("/swarm/update", post(swarm::update))
+        .route("/nodes", get(nodes::list))
+        .route("/nodes/{id}", get(nodes::inspect).delete(nodes::remove))
+        .route("/nodes/{id}/update", post(nodes::update))
+        .route("/services", get(services::list))
+        .route("/services/create", post(services::create))
+        .route(
+            "/services/{id}",
+            get(services::inspect).delete(services::remove),
+        )
+        .route("/services/{id}/update", post(services::update))
+        .route("/tasks", get(tasks::list))
+        .route("/tasks/{id}", get(tasks::inspect))
+        .route("/distribution/{*name}", get(system::distribution))
+        .route(
+            "/__unsupported_version/{v}",
+            axum::routing::any(version::unsupported),
+        )
+        .fallback(|| async { ApiError::new(404, "page not found") })
+        .layer(axum::middleware::map_response(version::headers))
+        .with_state(state)
+}

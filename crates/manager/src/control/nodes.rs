@@ -1,0 +1,127 @@
+//! Node operations: list, inspect, update (labels, availability, role), remove.
+
+use super::filters::Filters;
+use super::{resolve_id, single, ControlError};
+use crate::manager::Manager;
+use shoal_api::{Node, NodeRole, NodeSpec, NodeState};
+use shoal_store::{Kind, Op};
+
+pub const FILTERS: &[&str] = &["name", "id", "label", "role", "membership", "node.label"];
+
+/// Fills in what the live manager knows: who leads.
+fn with_manager_status(m: &Manager, mut n: Node) -> Node {
+    if n.spec.role == NodeRole::Manager {
+        let leader_addr = m.raft.current_leader().and_then(|id| {
+            m.raft
+                .members()
+                .into_iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, a)| a)
+        });
+        let ms = n.manager_status.get_or_insert_with(Default::default);
+        ms.leader = if n.id == m.node_id {
+            m.raft.is_leader()
+        } else {
+            leader_addr.as_deref() == Some(ms.addr.as_str())
+        };
+        // A manager the leader no longer hears from is unreachable.
+        ms.reachability = if n.status.state == shoal_api::NodeState::Down {
+            "unreachable".into()
+        } else {
+            "reachable".into()
+        };
+        if ms.addr.is_empty() {
+            ms.addr = n.status.addr.clone();
+        }
+    } else {
+        n.manager_status = None;
+    }
+    n
+}
+
+pub fn list(m: &Manager, f: &Filters) -> Vec<Node> {
+    let nodes: Vec<Node> = m.read().nodes.values().cloned().collect();
+    nodes
+        .into_iter()
+        .filter(|n| {
+            f.any("name", |v| {
+                n.description.hostname.starts_with(v) || n.spec.name.starts_with(v)
+            }) && f.any("id", |v| n.id.starts_with(v))
+                && f.labels("label", &n.description.engine.labels)
+                && f.labels("node.label", &n.spec.labels)
+                && f.any("role", |v| match v {
+                    "manager" => n.spec.role == NodeRole::Manager,
+                    "worker" => n.spec.role == NodeRole::Worker,
+                    _ => false,
+                })
+                && f.any("membership", |v| v == "accepted")
+        })
+        .map(|n| with_manager_status(m, n))
+        .collect()
+}
+
+pub fn inspect(m: &Manager, reference: &str) -> Result<Node, ControlError> {
+    let reference = if reference == "self" {
+        m.node_id.as_str()
+    } else {
+        reference
+    };
+    let node = {
+        let st = m.read();
+        let id = resolve_id(&st, Kind::Node, reference)?;
+        st.nodes[&id].clone()
+    };
+    Ok(with_manager_status(m, node))
+}
+
+pub async fn update(
+    m: &Manager,
+    reference: &str,
+    version: u64,
+    spec: NodeSpec,
+) -> Result<(), ControlError> {
+    let node = inspect(m, reference)?;
+    if version == 0 {
+        return Err(ControlError::invalid("invalid node version 0"));
+    }
+    if node.spec.role == NodeRole::Manager && spec.role == NodeRole::Worker {
+        let managers = m
+            .read()
+            .nodes
+            .values()
+            .filter(|n| n.spec.role == NodeRole::Manager)
+            .count();
+        if managers <= 1 {
+            return Err(ControlError::invalid(
+                "attempting to demote the last manager of the swarm",
+            ));
+        }
+    }
+    single(
+        m.propose(vec![Op::UpdateNodeSpec {
+            id: node.id,
+            spec,
+            expected_version: version,
+        }])
+        .await?,
+    )?;
+    Ok(())
+}
+
+pub async fn remove(m: &Manager, reference: &str, force: bool) -> Result<(), ControlError> {
+    let node = inspect(m, reference)?;
+    if node.spec.role == NodeRole::Manager {
+        return Err(ControlError::invalid(format!(
+            "node {} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal",
+            node.id
+        )));
+    }
+    if node.status.state != NodeState::Down && !force {
+        return Err(ControlError::invalid(format!(
+            "node {} is not down and can't be removed",
+            node.id
+        )));
+    }
+    single(m.propose(vec![Op::DeleteNode { id: node.id }]).await?)?;
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! Service operations: create, list, inspect, update (and rollback), remove.
+
+use super::filters::Filters;
+use super::{resolve_id, single, ControlError};
+use crate::ids::new_id;
+use crate::manager::Manager;
+use shoal_api::defaults::with_defaults;
+use shoal_api::validate::{validate_mode_change, validate_service_spec};
+use shoal_api::{Endpoint, ModeKind, Service, ServiceSpec, Timestamp, UpdateStatus};
+use shoal_store::{Kind, Op};
+
+pub const FILTERS: &[&str] = &["name", "id", "label", "mode", "runtime"];
+
+fn check(spec: &ServiceSpec) -> Result<(), ControlError> {
+    validate_service_spec(spec).map_err(ControlError::invalid)?;
+    if matches!(
+        spec.mode.kind(),
+        ModeKind::ReplicatedJob { .. } | ModeKind::GlobalJob
+    ) {
+        return Err(ControlError::invalid(
+            "job modes (replicated-job, global-job) are not supported by this shoal version yet",
+        ));
+    }
+    Ok(())
+}
+
+fn endpoint(spec: &ServiceSpec) -> Endpoint {
+    let spec_ep = spec.endpoint_spec.clone().unwrap_or_default();
+    Endpoint {
+        ports: spec_ep.ports.clone(),
+        spec: spec_ep,
+    }
+}
+
+/// Creates a service; returns its ID.
+pub async fn create(m: &Manager, mut spec: ServiceSpec) -> Result<String, ControlError> {
+    spec.mode = spec.mode.normalized();
+    if spec.name.is_empty() {
+        // Docker names unnamed services after a random adjective and scientist.
+        let taken = |n: &str| m.read().service_by_name(n).is_some();
+        spec.name = crate::names::generate(taken);
+    }
+    check(&spec)?;
+    let service = Service {
+        id: new_id(),
+        endpoint: endpoint(&spec),
+        spec,
+        ..Default::default()
+    };
+    let id = service.id.clone();
+    single(
+        m.propose(vec![Op::CreateService(Box::new(service))])
+            .await?,
+    )?;
+    Ok(id)
+}
+
+pub fn list(m: &Manager, f: &Filters, with_status: bool) -> Vec<Service> {
+    let st = m.read();
+    st.services
+        .values()
+        .filter(|s| {
+            f.any("name", |v| s.spec.name.starts_with(v))
+                && f.any("id", |v| s.id.starts_with(v))
+                && f.labels("label", &s.spec.labels)
+                && f.any("mode", |v| s.spec.mode.name().starts_with(v))
+        })
+        .map(|s| {
+            let mut s = s.clone();
+            if with_status {
+                s.service_status = Some(shoal_core::status::service_status(&st, &s));
+            }
+            s
+        })
+        .collect()
+}
+
+pub fn inspect(
+    m: &Manager,
+    reference: &str,
+    insert_defaults: bool,
+) -> Result<Service, ControlError> {
+    let st = m.read();
+    let id = resolve_id(&st, Kind::Service, reference)?;
+    let mut s = st.services[&id].clone();
+    if insert_defaults {
+        s.spec = with_defaults(&s.spec);
+        s.previous_spec = s.previous_spec.as_ref().map(with_defaults);
+    }
+    Ok(s)
+}
+
+/// Updates a service to `spec`, or back to its previous spec when `rollback`.
+pub async fn update(
+    m: &Manager,
+    reference: &str,
+    version: u64,
+    spec: ServiceSpec,
+    rollback: bool,
+) -> Result<(), ControlError> {
+    let current = {
+        let st = m.read();
+        let id = resolve_id(&st, Kind::Service, reference)?;
+        st.services[&id].clone()
+    };
+    let mut next = current.clone();
+    if rollback {
+        let prev = current.previous_spec.clone().ok_or_else(|| {
+            ControlError::invalid(format!(
+                "service {} does not have a previous spec",
+                current.spec.name
+            ))
+        })?;
+        next.spec = prev;
+        next.previous_spec = Some(current.spec.clone());
+    } else {
+        let mut spec = spec;
+        spec.mode = spec.mode.normalized();
+        check(&spec)?;
+        validate_mode_change(&current.spec, &spec).map_err(ControlError::invalid)?;
+        if spec.name != current.spec.name {
+            return Err(ControlError::invalid("renaming services is not supported"));
+        }
+        next.previous_spec = Some(current.spec.clone());
+        next.spec = spec;
+    }
+    next.endpoint = endpoint(&next.spec);
+    // Each update starts afresh (as in swarmkit): a scale after a finished update must not
+    // look finished before it has converged.
+    next.update_status = None;
+    // Only a change to the task template replaces tasks, and so is an update in progress.
+    if next.spec.task_template != current.spec.task_template {
+        let (state, message) = if rollback {
+            ("rollback_started", "manually requested rollback")
+        } else {
+            ("updating", "update in progress")
+        };
+        next.update_status = Some(UpdateStatus {
+            state: state.into(),
+            started_at: Timestamp::now(),
+            completed_at: Timestamp::default(),
+            message: message.into(),
+        });
+    }
+    single(
+        m.propose(vec![Op::UpdateService {
+            service: Box::new(next),
+            expected_version: version,
+        }])
+        .await?,
+    )?;
+    Ok(())
+}
+
+pub async fn remove(m: &Manager, reference: &str) -> Result<(), ControlError> {
+    let id = resolve_id(&m.read(), Kind::Service, reference)?;
+    single(m.propose(vec![Op::DeleteService { id }]).await?)?;
+    Ok(())
+}

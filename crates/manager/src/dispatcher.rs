@@ -1,0 +1,265 @@
+//! The dispatcher: the manager's side of agent sessions. It registers nodes, streams each
+//! node its assigned tasks whenever they change, and commits the agents' status reports.
+
+use crate::manager::Manager;
+use shoal_agent::{Assignments, DispatcherApi, DispatcherError, StatusUpdate};
+use shoal_api::Timestamp;
+use shoal_api::{NodeDescription, NodeState, NodeStatus, TaskState};
+use shoal_store::Op;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+pub struct Dispatcher {
+    manager: Arc<Manager>,
+    addr: String,
+    /// When each node's agent was last heard from (kept in memory, per manager).
+    last_seen: Mutex<HashMap<String, Timestamp>>,
+}
+
+impl Dispatcher {
+    pub fn new(manager: Arc<Manager>, addr: String) -> Dispatcher {
+        Dispatcher {
+            manager,
+            addr,
+            last_seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn seen(&self, node_id: &str) {
+        self.last_seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(node_id.to_string(), Timestamp::now());
+    }
+
+    /// The cluster's heartbeat period.
+    pub fn period(&self) -> Duration {
+        let nanos = self
+            .manager
+            .read()
+            .cluster
+            .as_ref()
+            .map_or(5_000_000_000, |c| c.spec.dispatcher.heartbeat_period);
+        Duration::from_nanos(nanos.max(100_000_000) as u64)
+    }
+
+    /// Leader only: marks down the nodes whose heartbeats stopped, until `stop` fires.
+    pub async fn watch_liveness(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        let mut leader = self.manager.raft.leader_watch();
+        let mut leader_since = Timestamp::now();
+        loop {
+            let period = self.period();
+            tokio::select! {
+                _ = tokio::time::sleep(period / 2) => {}
+                _ = leader.changed() => { leader_since = Timestamp::now(); continue; }
+                _ = stop.changed() => return,
+            }
+            if !self.manager.raft.is_leader() {
+                continue;
+            }
+            let ops = {
+                let seen = self
+                    .last_seen
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone();
+                shoal_core::liveness::expired(
+                    &self.manager.read(),
+                    &seen,
+                    leader_since,
+                    Timestamp::now(),
+                    period * shoal_core::liveness::GRACE_FACTOR,
+                )
+            };
+            if !ops.is_empty() {
+                if let Err(e) = self.manager.propose(ops).await {
+                    tracing::warn!("liveness: cannot mark nodes down: {e}");
+                }
+            }
+        }
+    }
+
+    fn unavailable(e: impl std::fmt::Display) -> DispatcherError {
+        DispatcherError::Unavailable(e.to_string())
+    }
+}
+
+/// The tasks a node must know about: placed on it and not yet deleted.
+fn assigned(manager: &Manager, node_id: &str) -> Assignments {
+    let st = manager.read();
+    st.tasks
+        .values()
+        .filter(|t| t.node_id == node_id && t.status.state >= TaskState::Assigned)
+        .cloned()
+        .collect()
+}
+
+/// What makes an assignment set different for the agent: membership and desired states.
+fn fingerprint(set: &Assignments) -> Vec<(String, TaskState)> {
+    set.iter()
+        .map(|t| (t.id.clone(), t.desired_state))
+        .collect()
+}
+
+impl Dispatcher {
+    pub fn manager(&self) -> &Arc<Manager> {
+        &self.manager
+    }
+
+    /// Sends a node's heartbeat to the leader's dispatcher; None if it cannot be reached.
+    async fn forward_heartbeat(&self, node_id: &str) -> Option<Duration> {
+        let leader = self.manager.raft.current_leader()?;
+        let addr = self
+            .manager
+            .raft
+            .members()
+            .into_iter()
+            .find(|(id, _)| *id == leader)?
+            .1;
+        let ch = self.manager.peers.as_ref()?.channel(&addr).ok()?;
+        let resp = shoal_rpc::client::dispatcher(ch)
+            .heartbeat(shoal_rpc::pb::HeartbeatRequest {
+                node_id: node_id.to_string(),
+            })
+            .await
+            .ok()?;
+        Some(Duration::from_nanos(
+            resp.into_inner().period_nanos.max(0) as u64
+        ))
+    }
+
+    /// Registers a node seen at `addr` (its IP as the manager sees it).
+    pub async fn register_at(
+        &self,
+        node_id: &str,
+        description: NodeDescription,
+        executor: &str,
+        addr: &str,
+    ) -> Result<(), DispatcherError> {
+        // Only nodes the swarm knows may open a session: a removed node stays out even
+        // though its certificate is still valid.
+        let existing = self.manager.read().nodes.get(node_id).cloned();
+        let mut node = existing.ok_or_else(|| DispatcherError::UnknownNode(node_id.to_string()))?;
+        node.description = description;
+        node.executor = executor.to_string();
+        self.seen(node_id);
+        node.status = NodeStatus {
+            state: NodeState::Ready,
+            message: String::new(),
+            addr: addr.to_string(),
+        };
+        self.manager
+            .propose(vec![Op::PutNode(Box::new(node))])
+            .await
+            .map_err(Self::unavailable)?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl DispatcherApi for Dispatcher {
+    async fn register(
+        &self,
+        node_id: &str,
+        description: NodeDescription,
+        executor: &str,
+    ) -> Result<(), DispatcherError> {
+        let addr = self.addr.clone();
+        self.register_at(node_id, description, executor, &addr)
+            .await
+    }
+
+    async fn assignments(
+        &self,
+        node_id: &str,
+    ) -> Result<mpsc::Receiver<Assignments>, DispatcherError> {
+        if !self.manager.read().nodes.contains_key(node_id) {
+            return Err(DispatcherError::UnknownNode(node_id.to_string()));
+        }
+        let (tx, rx) = mpsc::channel(4);
+        let manager = self.manager.clone();
+        let node_id = node_id.to_string();
+        tokio::spawn(async move {
+            let mut changes = manager.store.subscribe();
+            let mut last = None;
+            loop {
+                changes.borrow_and_update();
+                let set = assigned(&manager, &node_id);
+                let fp = fingerprint(&set);
+                if last.as_ref() != Some(&fp) {
+                    if tx.send(set).await.is_err() {
+                        return;
+                    }
+                    last = Some(fp);
+                }
+                tokio::select! {
+                    r = changes.changed() => if r.is_err() { return },
+                    _ = tx.closed() => return,
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    async fn heartbeat(&self, node_id: &str) -> Result<Duration, DispatcherError> {
+        // Liveness is judged by the leader: a follower passes its nodes' heartbeats on.
+        if !self.manager.raft.is_leader() {
+            if let Some(period) = self.forward_heartbeat(node_id).await {
+                return Ok(period);
+            }
+        }
+        let status = self
+            .manager
+            .read()
+            .nodes
+            .get(node_id)
+            .map(|n| n.status.state);
+        match status {
+            None => Err(DispatcherError::UnknownNode(node_id.to_string())),
+            Some(state) => {
+                self.seen(node_id);
+                // A node marked down that is heard from again is back.
+                if state == NodeState::Down {
+                    let addr = self
+                        .manager
+                        .read()
+                        .nodes
+                        .get(node_id)
+                        .map(|n| n.status.addr.clone());
+                    let status = NodeStatus {
+                        state: NodeState::Ready,
+                        message: String::new(),
+                        addr: addr.unwrap_or_default(),
+                    };
+                    self.manager
+                        .propose(vec![Op::SetNodeStatus {
+                            id: node_id.to_string(),
+                            status,
+                        }])
+                        .await
+                        .map_err(Self::unavailable)?;
+                }
+                Ok(self.period())
+            }
+        }
+    }
+
+    async fn report(
+        &self,
+        _node_id: &str,
+        updates: Vec<StatusUpdate>,
+    ) -> Result<(), DispatcherError> {
+        let ops = updates
+            .into_iter()
+            .map(|u| Op::SetTaskStatus {
+                id: u.task_id,
+                status: u.status,
+            })
+            .collect();
+        // Refused ops (a task deleted meanwhile, a stale state) are fine to drop.
+        self.manager.propose(ops).await.map_err(Self::unavailable)?;
+        Ok(())
+    }
+}

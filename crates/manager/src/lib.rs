@@ -1,0 +1,35 @@
+//! The manager: cluster state replicated through raft, the control loop that turns specs
+//! into tasks, the dispatcher that hands tasks to agents, the control API the HTTP layer
+//! calls, and the local node's swarm lifecycle (init, restart, leave).
+//!
+//! Data flow: control API -> `Manager::propose` (raft) -> `ReplicatedStore` (applied on every
+//! manager) -> change notification -> `reconciler` (leader only: `shoal_core::reconcile`,
+//! proposes its plan) -> `dispatcher` (streams each node's tasks) -> agent -> executor; the
+//! agent's status reports come back through the dispatcher as proposals.
+
+pub mod ca_server;
+pub mod control;
+mod dispatcher;
+mod error;
+mod ids;
+mod join;
+mod manager;
+mod names;
+mod node_rpc;
+pub mod pki;
+mod raft_rpc;
+mod reconciler;
+mod remote_dispatcher;
+pub mod renewal;
+mod replicated_store;
+mod rpc_services;
+mod runtime;
+
+pub use control::ControlError;
+pub use dispatcher::Dispatcher;
+pub use error::ManagerError;
+pub use ids::RandomIds;
+pub use join::JoinRequest;
+pub use manager::Manager;
+pub use replicated_store::ReplicatedStore;
+pub use runtime::{InitRequest, LocalState, NodeRuntime, RuntimeConfig};

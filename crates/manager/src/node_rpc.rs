@@ -1,0 +1,85 @@
+//! Wiring the node-to-node RPC: a manager serves the CA and the dispatcher on its listen
+//! address; a worker's agent reaches its manager's dispatcher through `RemoteDispatcher`.
+
+use crate::dispatcher::Dispatcher;
+use crate::error::ManagerError;
+use crate::manager::Manager;
+use crate::pki::{self, NodeCerts};
+use crate::remote_dispatcher::RemoteDispatcher;
+use crate::rpc_services::{CaService, DispatcherService};
+use shoal_rpc::{server::RpcServer, tls, NodeTls};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+pub fn node_tls(c: &NodeCerts) -> NodeTls {
+    NodeTls {
+        key_pem: c.key_pem.clone(),
+        cert_pem: c.cert_pem.clone(),
+        root_cert_pem: c.root_cert_pem.clone(),
+    }
+}
+
+fn rpc_err(e: impl std::fmt::Display) -> ManagerError {
+    ManagerError::Decode(format!("node RPC: {e}"))
+}
+
+/// Binds the listen address and serves until the returned sender says stop. When the
+/// default address (`0.0.0.0:2377`) is busy the node stays usable alone and says so: other
+/// nodes cannot join it until it listens.
+pub async fn start_server(
+    swarm_dir: &Path,
+    listen: &str,
+    manager: Arc<Manager>,
+    dispatcher: Arc<Dispatcher>,
+) -> Result<Option<watch::Sender<bool>>, ManagerError> {
+    let certs = pki::load(swarm_dir)?;
+    let addr: SocketAddr = listen
+        .parse()
+        .map_err(|e| rpc_err(format!("listen address {listen:?}: {e}")))?;
+    let listener = match shoal_rpc::server::bind(addr).await {
+        Ok(l) => l,
+        Err(e) if listen == "0.0.0.0:2377" => {
+            tracing::warn!(
+                "cannot listen on {listen} for other nodes ({e}); this node works alone until restarted with the port free, or use `swarm init --listen-addr`"
+            );
+            return Ok(None);
+        }
+        Err(e) => return Err(rpc_err(e)),
+    };
+    let server = RpcServer::new(&node_tls(&certs))
+        .map_err(rpc_err)?
+        .ca(CaService {
+            manager: manager.clone(),
+        })
+        .dispatcher(DispatcherService { dispatcher })
+        .raft(crate::raft_rpc::RaftService {
+            manager: manager.clone(),
+        });
+    let (stop_tx, mut stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stop_rx.wait_for(|s| *s).await;
+        };
+        if let Err(e) = server.serve_on(listener, shutdown).await {
+            tracing::warn!("node RPC server stopped: {e}");
+        }
+    });
+    tracing::info!("node RPC (mutual TLS) listening on {listen}");
+    Ok(Some(stop_tx))
+}
+
+/// A channel to the manager at `addr`, presenting this node's certificate.
+pub fn channel(addr: &str, certs: &NodeCerts) -> Result<tonic::transport::Channel, ManagerError> {
+    let cfg = tls::client_config(&node_tls(certs)).map_err(rpc_err)?;
+    shoal_rpc::client::connect_lazy(addr, cfg).map_err(rpc_err)
+}
+
+/// The dispatcher of the manager at `addr`, reached with this node's certificate.
+pub fn remote_dispatcher(
+    addr: &str,
+    certs: &NodeCerts,
+) -> Result<Arc<RemoteDispatcher>, ManagerError> {
+    Ok(Arc::new(RemoteDispatcher::new(addr, certs.clone())?))
+}

@@ -1,0 +1,55 @@
+//! The leader's control loop: whenever the state changes (or a restart delay ends), run the
+//! pure core over it and propose the resulting plan.
+//!
+//! Level-triggered: each pass looks at the whole state, so a lost wake-up or a refused op is
+//! healed by the next pass instead of leaving a service half-converged.
+
+use crate::ids::RandomIds;
+use crate::manager::Manager;
+use shoal_api::Timestamp;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Runs until `stop` fires.
+pub async fn run(manager: Arc<Manager>, mut stop: watch::Receiver<bool>) {
+    let mut changes = manager.store.subscribe();
+    let mut leader = manager.raft.leader_watch();
+    let mut ids = RandomIds;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let mut wake_at = None;
+        if manager.raft.is_leader() {
+            changes.borrow_and_update();
+            let plan = {
+                let state = manager.read();
+                shoal_core::reconcile(&state, Timestamp::now(), &mut ids)
+            };
+            wake_at = plan.wake_at;
+            if !plan.is_empty() {
+                match manager.propose(plan.into_ops()).await {
+                    Ok(results) if results.iter().any(|r| r.is_ok()) => continue,
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("reconciler: proposal failed: {e}"),
+                }
+            }
+        }
+        let timer = async {
+            match wake_at {
+                Some(at) => {
+                    let d = at.since(Timestamp::now()).max(Duration::from_millis(1));
+                    tokio::time::sleep(d).await
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = changes.changed() => {}
+            _ = leader.changed() => {}
+            _ = timer => {}
+            _ = stop.changed() => {}
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The agent's view of a dispatcher on another node, over gRPC with mutual TLS: the same
+//! `DispatcherApi` the in-process dispatcher offers, so the agent does not know the
+//! difference.
+
+use shoal_agent::{Assignments, DispatcherApi, DispatcherError, StatusUpdate};
+use shoal_api::NodeDescription;
+use shoal_rpc::{client, pb};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tonic::transport::Channel;
+
+pub struct RemoteDispatcher {
+    channel: Mutex<Channel>,
+    /// The managers this node may talk to (first: the current one), learnt from sessions.
+    managers: Arc<Mutex<Vec<String>>>,
+    certs: Mutex<crate::pki::NodeCerts>,
+    /// What the node announces when it opens a session (set by `register`).
+    hello: Mutex<Option<(NodeDescription, String)>>,
+}
+
+impl RemoteDispatcher {
+    pub fn new(
+        addr: &str,
+        certs: crate::pki::NodeCerts,
+    ) -> Result<RemoteDispatcher, crate::ManagerError> {
+        let channel = crate::node_rpc::channel(addr, &certs)?;
+        Ok(RemoteDispatcher {
+            channel: Mutex::new(channel),
+            managers: Arc::new(Mutex::new(vec![addr.to_string()])),
+            certs: Mutex::new(certs),
+            hello: Mutex::new(None),
+        })
+    }
+
+    /// Uses renewed certificates from now on (calls in flight finish on the old channel).
+    pub fn use_certs(&self, certs: crate::pki::NodeCerts) {
+        *self.certs.lock().unwrap_or_else(|p| p.into_inner()) = certs;
+        self.reconnect();
+    }
+
+    fn reconnect(&self) {
+        let addr = self.managers.lock().unwrap_or_else(|p| p.into_inner())[0].clone();
+        let certs = self.certs.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        match crate::node_rpc::channel(&addr, &certs) {
+            Ok(ch) => *self.channel.lock().unwrap_or_else(|p| p.into_inner()) = ch,
+            Err(e) => tracing::warn!("agent: cannot reach manager {addr}: {e}"),
+        }
+    }
+
+    /// The current manager did not answer: move on to the next one known.
+    fn fail_over(&self) {
+        {
+            let mut m = self.managers.lock().unwrap_or_else(|p| p.into_inner());
+            if m.len() < 2 {
+                return;
+            }
+            m.rotate_left(1);
+            tracing::warn!("agent: switching to manager {}", m[0]);
+        }
+        self.reconnect();
+    }
+}
+
+/// Keeps the current manager first and learns the others from a session message.
+fn learn_managers(managers: &Mutex<Vec<String>>, list: Vec<String>) {
+    if list.is_empty() {
+        return;
+    }
+    let mut m = managers.lock().unwrap_or_else(|p| p.into_inner());
+    let current = m[0].clone();
+    let mut next: Vec<String> = list.into_iter().filter(|a| *a != current).collect();
+    next.insert(0, current);
+    *m = next;
+}
+
+impl RemoteDispatcher {
+    fn channel(&self) -> Channel {
+        self.channel
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> DispatcherError {
+    DispatcherError::Unavailable(e.to_string())
+}
+
+#[async_trait::async_trait]
+impl DispatcherApi for RemoteDispatcher {
+    /// Remembers the description; the session opened by `assignments` registers the node.
+    async fn register(
+        &self,
+        _node_id: &str,
+        description: NodeDescription,
+        executor: &str,
+    ) -> Result<(), DispatcherError> {
+        *self.hello.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((description, executor.to_string()));
+        Ok(())
+    }
+
+    async fn assignments(
+        &self,
+        node_id: &str,
+    ) -> Result<mpsc::Receiver<Assignments>, DispatcherError> {
+        let (description, executor) = self
+            .hello
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .unwrap_or_default();
+        let req = pb::SessionRequest {
+            node_id: node_id.to_string(),
+            description_json: serde_json::to_vec(&description).map_err(unavailable)?,
+            executor,
+        };
+        let opened = client::dispatcher(self.channel()).session(req).await;
+        let mut stream = match opened {
+            Ok(r) => r.into_inner(),
+            Err(s) => {
+                self.fail_over();
+                return Err(unavailable(s.message()));
+            }
+        };
+        let (tx, rx) = mpsc::channel(4);
+        let managers = self.managers.clone();
+        tokio::spawn(async move {
+            // Ends (dropping `tx`) when the stream breaks: the agent then reconnects.
+            while let Ok(Some(msg)) = stream.message().await {
+                learn_managers(&managers, msg.managers.clone());
+                match serde_json::from_slice::<Assignments>(&msg.tasks_json) {
+                    Ok(set) => {
+                        if tx.send(set).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => tracing::warn!("agent: undecodable assignment set: {e}"),
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    async fn heartbeat(&self, node_id: &str) -> Result<Duration, DispatcherError> {
+        let resp = client::dispatcher(self.channel())
+            .heartbeat(pb::HeartbeatRequest {
+                node_id: node_id.to_string(),
+            })
+            .await
+            .map_err(|s| unavailable(s.message()))?;
+        Ok(Duration::from_nanos(
+            resp.into_inner().period_nanos.max(0) as u64
+        ))
+    }
+
+    async fn report(
+        &self,
+        node_id: &str,
+        updates: Vec<StatusUpdate>,
+    ) -> Result<(), DispatcherError> {
+        let updates = updates
+            .into_iter()
+            .map(|u| {
+                Ok(pb::TaskStatusUpdate {
+                    task_id: u.task_id,
+                    status_json: serde_json::to_vec(&u.status).map_err(unavailable)?,
+                })
+            })
+            .collect::<Result<Vec<_>, DispatcherError>>()?;
+        client::dispatcher(self.channel())
+            .update_task_status(pb::UpdateTaskStatusRequest {
+                node_id: node_id.to_string(),
+                updates,
+            })
+            .await
+            .map_err(|s| unavailable(s.message()))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,120 @@
+//! Certificate renewal: every node renews its certificate at a random point between 50% and
+//! 80% of its validity (Swarm's rule), with a fresh key. Workers ask their manager's CA over
+//! mutual TLS; managers sign their own with the cluster CA.
+
+use crate::ca_server;
+use crate::error::ManagerError;
+use crate::manager::Manager;
+use crate::node_rpc::node_tls;
+use crate::pki::{self, NodeCerts};
+use shoal_ca::NodeKey;
+use shoal_rpc::{client, pb, tls};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio::sync::watch;
+
+fn err(e: impl std::fmt::Display) -> ManagerError {
+    ManagerError::Decode(format!("certificate renewal: {e}"))
+}
+
+/// When the current certificate should be renewed.
+fn due(certs: &NodeCerts) -> Result<SystemTime, ManagerError> {
+    let der = shoal_ca::cert_der_from_pem(&certs.cert_pem).map_err(err)?;
+    let id = shoal_ca::identity_of(&der).map_err(err)?;
+    Ok(shoal_ca::renewal_at(
+        id.not_before,
+        id.not_after,
+        rand::random::<f64>(),
+    ))
+}
+
+/// How a node gets a new certificate for a CSR.
+pub enum Renewer {
+    /// A worker: its manager's CA at this address.
+    Remote(String),
+    /// A manager: the cluster CA in its own state.
+    Local(Arc<Manager>),
+}
+
+impl Renewer {
+    async fn renew(&self, certs: &NodeCerts) -> Result<NodeCerts, ManagerError> {
+        let key = NodeKey::generate().map_err(err)?;
+        let csr = key.csr_pem("").map_err(err)?;
+        let der = shoal_ca::cert_der_from_pem(&certs.cert_pem).map_err(err)?;
+        let me = shoal_ca::identity_of(&der).map_err(err)?;
+        let cert_pem = match self {
+            Renewer::Local(m) => ca_server::renew(m, &me.node_id, me.role, &csr)
+                .await
+                .map_err(err)?,
+            Renewer::Remote(addr) => {
+                let cfg = tls::client_config(&node_tls(certs)).map_err(err)?;
+                let channel = client::connect(addr, cfg).await.map_err(err)?;
+                client::ca(channel)
+                    .issue_node_certificate(pb::IssueNodeCertificateRequest {
+                        csr_pem: csr,
+                        ..Default::default()
+                    })
+                    .await
+                    .map_err(|s| err(s.message()))?
+                    .into_inner()
+                    .cert_pem
+            }
+        };
+        let root = shoal_ca::cert_der_from_pem(&certs.root_cert_pem).map_err(err)?;
+        let new_der = shoal_ca::cert_der_from_pem(&cert_pem).map_err(err)?;
+        let id = shoal_ca::verify_issued(&root, &new_der, SystemTime::now()).map_err(err)?;
+        key.check_cert(&new_der).map_err(err)?;
+        if id.node_id != me.node_id {
+            return Err(err("the CA answered with another node's certificate"));
+        }
+        Ok(NodeCerts {
+            key_pem: key.key_pem().to_string(),
+            cert_pem,
+            root_cert_pem: certs.root_cert_pem.clone(),
+        })
+    }
+
+    /// Renews once now and saves the result (used by the loop, and by tests).
+    pub async fn renew_now(&self, swarm_dir: &std::path::Path) -> Result<NodeCerts, ManagerError> {
+        let certs = pki::load(swarm_dir)?;
+        let fresh = self.renew(&certs).await?;
+        pki::save(swarm_dir, &fresh)?;
+        Ok(fresh)
+    }
+}
+
+/// Called with the new certificates after each renewal (e.g. to reconnect with them).
+pub type OnRenewed = Box<dyn Fn(&NodeCerts) + Send + Sync>;
+
+/// Renews whenever due until `stop` fires; failures are retried every 30 s.
+pub async fn run(
+    swarm_dir: PathBuf,
+    renewer: Renewer,
+    on_renewed: OnRenewed,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let wait = pki::load(&swarm_dir)
+            .and_then(|c| due(&c))
+            .map(|at| at.duration_since(SystemTime::now()).unwrap_or_default())
+            .unwrap_or(Duration::from_secs(30));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+        match renewer.renew_now(&swarm_dir).await {
+            Ok(certs) => {
+                tracing::info!("renewed this node's certificate");
+                on_renewed(&certs);
+            }
+            Err(e) => {
+                tracing::warn!("{e}; retrying in 30 s");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        }
+    }
+}

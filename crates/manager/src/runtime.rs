@@ -1,0 +1,489 @@
+//! The local node's swarm lifecycle: inactive until `swarm init`, then a manager (raft,
+//! reconciler, dispatcher) plus an agent; back to inactive on `swarm leave`. A node that was
+//! in a swarm rejoins it by itself when the daemon restarts.
+//!
+//! On disk: `<data-dir>/swarm/node.json` (this node's identity) and `<data-dir>/swarm/raft/`.
+
+use crate::control::ControlError;
+use crate::dispatcher::Dispatcher;
+use crate::error::ManagerError;
+use crate::ids::new_id;
+use crate::manager::Manager;
+use crate::pki;
+use crate::reconciler;
+use crate::replicated_store::ReplicatedStore;
+use serde::{Deserialize, Serialize};
+use shoal_agent::{Agent, AgentConfig, Stop};
+use shoal_api::{
+    Availability, Cluster, ManagerStatus, Node, NodeRole, NodeSpec, NodeState, NodeStatus,
+    SwarmSpec, TlsInfo,
+};
+use shoal_executor::Executor;
+use shoal_raft::{RaftConfig, RaftNode};
+use shoal_store::Op;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::{watch, Mutex};
+use tokio::task::JoinHandle;
+
+pub struct RuntimeConfig {
+    pub data_dir: PathBuf,
+    pub executor: Arc<dyn Executor>,
+    pub hostname: Option<String>,
+    pub engine_labels: HashMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InitRequest {
+    pub listen_addr: String,
+    pub advertise_addr: String,
+    pub force_new_cluster: bool,
+    pub spec: Option<SwarmSpec>,
+    pub availability: Option<Availability>,
+}
+
+/// This node's identity in its swarm, kept across restarts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Identity {
+    pub node_id: String,
+    pub raft_id: u64,
+    pub addr: String,
+    /// "manager" or "worker".
+    #[serde(default = "manager_role")]
+    pub role: String,
+    /// Where the node-to-node RPC listens (managers).
+    #[serde(default)]
+    pub listen_addr: String,
+    /// The manager a worker's agent talks to.
+    #[serde(default)]
+    pub manager_addr: String,
+}
+
+fn manager_role() -> String {
+    "manager".into()
+}
+
+/// What `/info` and the HTTP layer need to know about the local node.
+#[derive(Clone)]
+pub enum LocalState {
+    Inactive,
+    Active {
+        node_id: String,
+        addr: String,
+        manager: Arc<Manager>,
+    },
+    /// A worker: runs tasks, serves no control API.
+    Worker {
+        node_id: String,
+        addr: String,
+    },
+}
+
+struct Active {
+    identity: Identity,
+    manager: Option<Arc<Manager>>,
+    rpc_stop: Option<watch::Sender<bool>>,
+    agent_stop: watch::Sender<Option<Stop>>,
+    agent: JoinHandle<()>,
+    recon_stop: Option<watch::Sender<bool>>,
+    recon: Option<JoinHandle<()>>,
+}
+
+pub struct NodeRuntime {
+    cfg: RuntimeConfig,
+    active: Mutex<Option<Active>>,
+    local: std::sync::RwLock<LocalState>,
+}
+
+fn io_err(what: &'static str, path: &Path, source: std::io::Error) -> ManagerError {
+    ManagerError::Io {
+        what,
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+pub(crate) const ALREADY_IN_SWARM: &str = "This node is already part of a swarm. Use \"docker swarm leave\" to leave this swarm and join another one.";
+const NOT_IN_SWARM: &str = "This node is not part of a swarm";
+const LAST_MANAGER: &str = "You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.";
+
+impl NodeRuntime {
+    pub(crate) fn swarm_dir(&self) -> PathBuf {
+        self.cfg.data_dir.join("swarm")
+    }
+
+    pub(crate) fn identity_path(&self) -> PathBuf {
+        self.swarm_dir().join("node.json")
+    }
+
+    /// Starts the runtime; rejoins the swarm this node was part of, if any.
+    pub async fn start(cfg: RuntimeConfig) -> Result<Arc<NodeRuntime>, ManagerError> {
+        let rt = Arc::new(NodeRuntime {
+            cfg,
+            active: Mutex::new(None),
+            local: std::sync::RwLock::new(LocalState::Inactive),
+        });
+        let path = rt.identity_path();
+        if path.exists() {
+            let raw = std::fs::read(&path).map_err(|e| io_err("reading", &path, e))?;
+            let identity: Identity = serde_json::from_slice(&raw)
+                .map_err(|e| ManagerError::Decode(format!("{}: {e}", path.display())))?;
+            if identity.role == "worker" {
+                rt.activate_worker(identity).await?;
+            } else {
+                let manager = rt.open_raft(&identity).await?;
+                rt.activate(identity, manager).await?;
+            }
+        }
+        Ok(rt)
+    }
+
+    pub(crate) async fn open_raft(
+        &self,
+        identity: &Identity,
+    ) -> Result<Arc<Manager>, ManagerError> {
+        let store = Arc::new(ReplicatedStore::default());
+        let config = RaftConfig::new(
+            self.swarm_dir().join("raft"),
+            identity.raft_id,
+            identity.addr.clone(),
+        );
+        let peers = Arc::new(crate::raft_rpc::Peers::new(pki::load(&self.swarm_dir())?));
+        let raft = RaftNode::open_with(config, store.clone(), peers.clone()).await?;
+        Ok(Arc::new(Manager {
+            node_id: identity.node_id.clone(),
+            raft,
+            store,
+            peers: Some(peers),
+        }))
+    }
+
+    /// Starts the reconciler, the node RPC server and the local agent.
+    pub(crate) async fn activate(
+        &self,
+        identity: Identity,
+        manager: Arc<Manager>,
+    ) -> Result<(), ManagerError> {
+        let (recon_stop, recon_rx) = watch::channel(false);
+        let recon_rx_liveness = recon_rx.clone();
+        let recon_rx_renewal = recon_rx.clone();
+        let recon = tokio::spawn(reconciler::run(manager.clone(), recon_rx));
+        // Node addresses are IPs; the manager address keeps its port.
+        let ip = identity
+            .addr
+            .rsplit_once(':')
+            .map_or(identity.addr.as_str(), |(h, _)| h);
+        let dispatcher = Arc::new(Dispatcher::new(manager.clone(), ip.to_string()));
+        tokio::spawn(dispatcher.clone().watch_liveness(recon_rx_liveness));
+        tokio::spawn(crate::renewal::run(
+            self.swarm_dir(),
+            crate::renewal::Renewer::Local(manager.clone()),
+            Box::new(|_| {}),
+            recon_rx_renewal,
+        ));
+        let rpc_stop = crate::node_rpc::start_server(
+            &self.swarm_dir(),
+            &identity.listen_addr,
+            manager.clone(),
+            dispatcher.clone(),
+        )
+        .await?;
+        let (agent_stop, agent) = self.spawn_agent(&identity, dispatcher);
+        *self.local.write().unwrap_or_else(|p| p.into_inner()) = LocalState::Active {
+            node_id: identity.node_id.clone(),
+            addr: identity.addr.clone(),
+            manager: manager.clone(),
+        };
+        *self.active.lock().await = Some(Active {
+            identity,
+            manager: Some(manager),
+            rpc_stop,
+            agent_stop,
+            agent,
+            recon_stop: Some(recon_stop),
+            recon: Some(recon),
+        });
+        Ok(())
+    }
+
+    /// Starts this node's agent against `dispatcher`; returns its stop switch and task.
+    fn spawn_agent(
+        &self,
+        identity: &Identity,
+        dispatcher: Arc<dyn shoal_agent::DispatcherApi>,
+    ) -> (watch::Sender<Option<Stop>>, JoinHandle<()>) {
+        let (stop, rx) = watch::channel(None);
+        let cfg = AgentConfig {
+            node_id: identity.node_id.clone(),
+            hostname: self.cfg.hostname.clone(),
+            engine_labels: self.cfg.engine_labels.clone(),
+            executor: self.cfg.executor.clone(),
+            dispatcher,
+        };
+        (stop, tokio::spawn(Agent::run(cfg, rx)))
+    }
+
+    /// A worker: only the agent, talking to its manager over mutual TLS.
+    pub(crate) async fn activate_worker(&self, identity: Identity) -> Result<(), ManagerError> {
+        let certs = pki::load(&self.swarm_dir())?;
+        let dispatcher = crate::node_rpc::remote_dispatcher(&identity.manager_addr, &certs)?;
+        let (renew_stop, renew_rx) = watch::channel(false);
+        let reconnect = {
+            let dispatcher = dispatcher.clone();
+            Box::new(move |certs: &pki::NodeCerts| dispatcher.use_certs(certs.clone()))
+        };
+        tokio::spawn(crate::renewal::run(
+            self.swarm_dir(),
+            crate::renewal::Renewer::Remote(identity.manager_addr.clone()),
+            reconnect,
+            renew_rx,
+        ));
+        let (agent_stop, agent) = self.spawn_agent(&identity, dispatcher);
+        *self.local.write().unwrap_or_else(|p| p.into_inner()) = LocalState::Worker {
+            node_id: identity.node_id.clone(),
+            addr: identity.addr.clone(),
+        };
+        *self.active.lock().await = Some(Active {
+            identity,
+            manager: None,
+            rpc_stop: Some(renew_stop),
+            agent_stop,
+            agent,
+            recon_stop: None,
+            recon: None,
+        });
+        Ok(())
+    }
+
+    pub fn local(&self) -> LocalState {
+        self.local.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The manager, or Docker's 503 when this node is not in a swarm.
+    pub fn manager(&self) -> Result<Arc<Manager>, ControlError> {
+        match self.local() {
+            LocalState::Active { manager, .. } => Ok(manager),
+            LocalState::Inactive => Err(ControlError::Unavailable(
+                "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.".into(),
+            )),
+            LocalState::Worker { .. } => Err(ControlError::Unavailable(
+                "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.".into(),
+            )),
+        }
+    }
+
+    pub fn executor_kind(&self) -> &'static str {
+        self.cfg.executor.kind()
+    }
+
+    /// `swarm init`: a new single-manager cluster with this node as leader.
+    pub async fn init(&self, req: InitRequest) -> Result<String, ControlError> {
+        if matches!(self.local(), LocalState::Active { .. }) {
+            return Err(ControlError::Unavailable(ALREADY_IN_SWARM.into()));
+        }
+        let dir = self.swarm_dir();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| ControlError::Internal(io_err("creating", &dir, e).to_string()))?;
+        let addr = advertise(&req);
+        let identity = Identity {
+            node_id: new_id(),
+            raft_id: 1,
+            addr: addr.clone(),
+            role: manager_role(),
+            listen_addr: listen(&req),
+            manager_addr: String::new(),
+        };
+        let cluster_id = new_id();
+        let pki = pki::create(&cluster_id, &identity.node_id)?;
+        pki::save(&dir, &pki.node)?;
+        let manager = self.open_raft(&identity).await?;
+        manager
+            .raft
+            .bootstrap_single()
+            .await
+            .map_err(ManagerError::from)?;
+        let cluster = Cluster {
+            id: cluster_id,
+            spec: req.spec.clone().unwrap_or_default(),
+            default_addr_pool: vec!["10.0.0.0/8".into()],
+            subnet_size: 24,
+            data_path_port: 4789,
+            join_tokens: pki.tokens.clone(),
+            tls_info: TlsInfo {
+                trust_root: pki.ca.cert_pem.clone(),
+            },
+            ..Default::default()
+        };
+        let node = Node {
+            id: identity.node_id.clone(),
+            spec: NodeSpec {
+                role: NodeRole::Manager,
+                availability: req.availability.unwrap_or_default(),
+                ..Default::default()
+            },
+            status: NodeStatus {
+                state: NodeState::Unknown,
+                message: String::new(),
+                addr: addr.split(':').next().unwrap_or_default().to_string(),
+            },
+            manager_status: Some(ManagerStatus {
+                leader: true,
+                reachability: "reachable".into(),
+                addr: addr.clone(),
+            }),
+            executor: self.cfg.executor.kind().to_string(),
+            ..Default::default()
+        };
+        // The node record first, so the spec written here is the one kept.
+        manager
+            .propose(vec![
+                Op::PutRootCa(Box::new(pki.ca.clone())),
+                Op::PutCluster(Box::new(cluster)),
+                Op::PutNode(Box::new(node)),
+            ])
+            .await?;
+        let path = self.identity_path();
+        let raw = serde_json::to_vec_pretty(&identity).unwrap_or_default();
+        write_atomic(&path, &raw)
+            .map_err(|e| ControlError::Internal(io_err("writing", &path, e).to_string()))?;
+        let node_id = identity.node_id.clone();
+        if let Err(e) = self.activate(identity, manager.clone()).await {
+            let _ = manager.raft.shutdown().await;
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e.into());
+        }
+        // Like `docker swarm init`, return once the node is ready (its agent registered),
+        // so a `node ls` right after shows its hostname and status.
+        let mut changes = manager.store.subscribe();
+        let ready = async {
+            loop {
+                let is_ready = manager
+                    .read()
+                    .nodes
+                    .get(&node_id)
+                    .is_some_and(|n| n.status.state == NodeState::Ready);
+                if is_ready || changes.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        if tokio::time::timeout(std::time::Duration::from_secs(15), ready)
+            .await
+            .is_err()
+        {
+            tracing::warn!("swarm init: the local agent has not registered after 15 s");
+        }
+        Ok(node_id)
+    }
+
+    /// Stops agent, reconciler and raft; `how` says what happens to the tasks.
+    async fn deactivate(&self, how: Stop) -> Option<Identity> {
+        let active = self.active.lock().await.take()?;
+        *self.local.write().unwrap_or_else(|p| p.into_inner()) = LocalState::Inactive;
+        let _ = active.agent_stop.send(Some(how));
+        let _ = active.agent.await;
+        if let Some(stop) = active.recon_stop {
+            let _ = stop.send(true);
+        }
+        if let Some(recon) = active.recon {
+            let _ = recon.await;
+        }
+        if let Some(stop) = active.rpc_stop {
+            let _ = stop.send(true);
+        }
+        if let Some(m) = active.manager {
+            if let Err(e) = m.raft.shutdown().await {
+                tracing::warn!("raft shutdown: {e}");
+            }
+        }
+        Some(active.identity)
+    }
+
+    /// `swarm leave`: stops and removes this node's tasks and forgets the swarm.
+    pub async fn leave(&self, force: bool) -> Result<(), ControlError> {
+        let manager = match self.local() {
+            LocalState::Inactive => return Err(ControlError::Unavailable(NOT_IN_SWARM.into())),
+            LocalState::Worker { .. } => None,
+            LocalState::Active { manager, .. } => Some(manager),
+        };
+        let managers = manager
+            .iter()
+            .flat_map(|m| {
+                m.read()
+                    .nodes
+                    .values()
+                    .filter(|n| n.spec.role == NodeRole::Manager)
+                    .map(|n| n.id.clone())
+                    .collect::<Vec<_>>()
+            })
+            .count();
+        if manager.is_some() && managers <= 1 && !force {
+            return Err(ControlError::Unavailable(LAST_MANAGER.into()));
+        }
+        drop(manager);
+        self.deactivate(Stop::Leave).await;
+        let dir = self.swarm_dir();
+        std::fs::remove_dir_all(&dir)
+            .map_err(|e| ControlError::Internal(io_err("removing", &dir, e).to_string()))?;
+        Ok(())
+    }
+
+    /// Daemon shutdown: containers keep running for adoption, host processes stop, state is
+    /// flushed by raft's shutdown.
+    pub async fn shutdown(&self) {
+        self.deactivate(Stop::Daemon).await;
+    }
+}
+
+/// The node RPC's listen address: `ListenAddr` with port 2377 by default.
+pub(crate) fn listen(req: &InitRequest) -> String {
+    let raw = if req.listen_addr.is_empty() {
+        "0.0.0.0:2377".to_string()
+    } else {
+        req.listen_addr.clone()
+    };
+    if raw.contains(':') {
+        raw
+    } else {
+        format!("{raw}:2377")
+    }
+}
+
+/// `AdvertiseAddr` (or `ListenAddr`) with the default port 2377; loopback when unset.
+pub(crate) fn advertise(req: &InitRequest) -> String {
+    let raw = if !req.advertise_addr.is_empty() {
+        req.advertise_addr.clone()
+    } else {
+        req.listen_addr.clone()
+    };
+    let raw = if raw.is_empty() || raw.starts_with("0.0.0.0") {
+        "127.0.0.1".to_string()
+    } else {
+        raw
+    };
+    if raw.contains(':') {
+        raw
+    } else {
+        format!("{raw}:2377")
+    }
+}
+
+pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, data)?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+/// A manager's raft id, derived from its node id (the first manager is 1).
+pub(crate) fn raft_id_of(node_id: &str) -> u64 {
+    node_id
+        .chars()
+        .take(12)
+        .fold(0u64, |acc, c| {
+            acc.wrapping_mul(36)
+                .wrapping_add(c.to_digit(36).unwrap_or(0) as u64)
+        })
+        .max(2)
+}

@@ -1,0 +1,50 @@
+//! The whole replicated state: one map per object kind, plus read helpers.
+
+use serde::{Deserialize, Serialize};
+use shoal_api::{Cluster, Node, Service, Task};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// Raft index of the last applied batch.
+    pub index: u64,
+    pub cluster: Option<Cluster>,
+    pub nodes: BTreeMap<String, Node>,
+    pub services: BTreeMap<String, Service>,
+    pub tasks: BTreeMap<String, Task>,
+    /// The cluster's root CA (certificate and key), so every manager can issue node
+    /// certificates. Never returned by the API.
+    #[serde(default)]
+    pub ca: Option<CaRecord>,
+}
+
+/// The root CA as kept in the replicated state.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaRecord {
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+impl std::fmt::Debug for CaRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaRecord")
+            .field("key_pem", &"<redacted>")
+            .finish()
+    }
+}
+
+impl State {
+    pub fn service_by_name(&self, name: &str) -> Option<&Service> {
+        self.services.values().find(|s| s.spec.name == name)
+    }
+
+    pub fn tasks_of_service<'a>(&'a self, service_id: &'a str) -> impl Iterator<Item = &'a Task> {
+        self.tasks
+            .values()
+            .filter(move |t| t.service_id == service_id)
+    }
+
+    pub fn tasks_on_node<'a>(&'a self, node_id: &'a str) -> impl Iterator<Item = &'a Task> {
+        self.tasks.values().filter(move |t| t.node_id == node_id)
+    }
+}
