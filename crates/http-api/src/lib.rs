@@ -10,8 +10,11 @@ mod error;
 mod listen;
 mod routes;
 mod state;
+pub mod tls;
+mod tls_listener;
 mod version;
 
 pub use listen::{serve, Endpoint, ListenError};
 pub use state::{AppState, DaemonInfo};
+pub use tls::{ServerTls, TlsError, TlsFiles};
 pub use version::{API_VERSION, MIN_API_VERSION};

@@ -1,10 +1,14 @@
 //! Listening on `unix:///path` and `tcp://host:port` endpoints and serving the router on
-//! each until shutdown.
+//! each until shutdown; TCP endpoints serve TLS when given a [`ServerTls`], unix sockets
+//! never (their file permissions are the access control, as with dockerd).
 
 use crate::routes::router;
 use crate::state::AppState;
+use crate::tls::ServerTls;
+use crate::tls_listener::TlsListener;
 use crate::version::rewrite;
 use axum::ServiceExt;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use tokio::sync::watch;
 
@@ -41,13 +45,21 @@ impl Endpoint {
         }
     }
 
-    /// True for TCP endpoints reachable from other machines.
+    /// True for TCP endpoints that may be reachable from other machines: anything but a
+    /// loopback address or `localhost` (a host name may resolve to any interface, and an
+    /// empty host means all of them).
     pub fn is_exposed(&self) -> bool {
-        match self {
-            Endpoint::Unix(_) => false,
-            Endpoint::Tcp(a) => {
-                !(a.starts_with("127.") || a.starts_with("localhost") || a.starts_with("[::1]"))
-            }
+        let Endpoint::Tcp(addr) = self else {
+            return false;
+        };
+        let host = addr.rsplit_once(':').map_or(addr.as_str(), |(h, _)| h);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.eq_ignore_ascii_case("localhost") {
+            return false;
+        }
+        match host.parse::<IpAddr>() {
+            Ok(ip) => !ip.to_canonical().is_loopback(),
+            Err(_) => true,
         }
     }
 }
@@ -62,9 +74,11 @@ impl std::fmt::Display for Endpoint {
 }
 
 /// Binds every endpoint (so a bad one fails the daemon at start), then serves them all
-/// until `stop` turns true. Returns once every server has stopped.
+/// until `stop` turns true, with TLS on the TCP ones when `tls` is given. The returned set
+/// finishes once every server has stopped.
 pub async fn serve(
     endpoints: &[Endpoint],
+    tls: Option<&ServerTls>,
     state: AppState,
     stop: watch::Receiver<bool>,
 ) -> Result<tokio::task::JoinSet<()>, ListenError> {
@@ -100,11 +114,23 @@ pub async fn serve(
                 let l = tokio::net::TcpListener::bind(addr)
                     .await
                     .map_err(bind_err)?;
-                set.spawn(async move {
-                    let _ = axum::serve(l, app.into_make_service())
-                        .with_graceful_shutdown(shutdown)
-                        .await;
-                });
+                match tls {
+                    Some(tls) => {
+                        let l = TlsListener::new(l, tls);
+                        set.spawn(async move {
+                            let _ = axum::serve(l, app.into_make_service())
+                                .with_graceful_shutdown(shutdown)
+                                .await;
+                        });
+                    }
+                    None => {
+                        set.spawn(async move {
+                            let _ = axum::serve(l, app.into_make_service())
+                                .with_graceful_shutdown(shutdown)
+                                .await;
+                        });
+                    }
+                }
             }
         }
     }
@@ -112,3 +138,41 @@ pub async fn serve(
 }
 
 use tower::Layer;
+
+#[cfg(test)]
+mod tests {
+    use super::Endpoint;
+
+    fn exposed(host: &str) -> bool {
+        Endpoint::parse(host).unwrap().is_exposed()
+    }
+
+    #[test]
+    fn loopback_and_unix_are_not_exposed() {
+        for h in [
+            "unix:///run/shoal.sock",
+            "tcp://127.0.0.1:2375",
+            "tcp://127.1.2.3:2375",
+            "tcp://localhost:2375",
+            "tcp://[::1]:2375",
+            "tcp://[::ffff:127.0.0.1]:2375",
+        ] {
+            assert!(!exposed(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn everything_else_is_exposed() {
+        for h in [
+            "tcp://0.0.0.0:2375",
+            "tcp://:2375",
+            "tcp://[::]:2375",
+            "tcp://10.0.0.1:2375",
+            "tcp://localhost.example.com:2375",
+            "tcp://127.example.com:2375",
+            "tcp://node1:2375",
+        ] {
+            assert!(exposed(h), "{h}");
+        }
+    }
+}

@@ -101,26 +101,26 @@ pub fn cert_validity(cluster: &shoal_api::Cluster) -> Duration {
 }
 
 /// Renewal: a node presenting its (still valid) certificate gets a fresh one for a new key,
-/// with the same id and role. A node no longer in the swarm gets nothing.
-pub async fn renew(
-    m: &Manager,
-    node_id: &str,
-    role: Role,
-    csr_pem: &str,
-) -> Result<String, ControlError> {
-    let (cluster, ca, known) = {
+/// with the same id and the role the swarm wants it in (that is how a promoted or demoted
+/// node gets its new role). A node no longer in the swarm gets nothing.
+pub async fn renew(m: &Manager, node_id: &str, csr_pem: &str) -> Result<String, ControlError> {
+    let (cluster, ca, role) = {
         let st = m.read();
         (
             st.cluster.clone(),
             st.ca.clone(),
-            st.nodes.contains_key(node_id),
+            st.nodes.get(node_id).map(|n| n.spec.role),
         )
     };
-    if !known {
+    let Some(role) = role else {
         return Err(ControlError::NotFound(format!(
             "node {node_id} is not part of this swarm: it cannot renew its certificate"
         )));
-    }
+    };
+    let role = match role {
+        shoal_api::NodeRole::Manager => Role::Manager,
+        shoal_api::NodeRole::Worker => Role::Worker,
+    };
     let cluster = cluster
         .ok_or_else(|| ControlError::Unavailable("This node is not part of a swarm".into()))?;
     let ca = ca.ok_or_else(|| ControlError::Internal("the cluster has no root CA".into()))?;

@@ -16,14 +16,18 @@ mod join;
 mod manager;
 mod names;
 mod node_rpc;
+mod parts;
 pub mod pki;
+pub mod quorum;
 mod raft_rpc;
 mod reconciler;
 mod remote_dispatcher;
 pub mod renewal;
 mod replicated_store;
+mod roles;
 mod rpc_services;
 mod runtime;
+mod switch_dispatcher;
 
 pub use control::ControlError;
 pub use dispatcher::Dispatcher;

@@ -5,7 +5,6 @@ use crate::dispatcher::Dispatcher;
 use crate::error::ManagerError;
 use crate::manager::Manager;
 use crate::pki::{self, NodeCerts};
-use crate::remote_dispatcher::RemoteDispatcher;
 use crate::rpc_services::{CaService, DispatcherService};
 use shoal_rpc::{server::RpcServer, tls, NodeTls};
 use std::net::SocketAddr;
@@ -74,12 +73,4 @@ pub async fn start_server(
 pub fn channel(addr: &str, certs: &NodeCerts) -> Result<tonic::transport::Channel, ManagerError> {
     let cfg = tls::client_config(&node_tls(certs)).map_err(rpc_err)?;
     shoal_rpc::client::connect_lazy(addr, cfg).map_err(rpc_err)
-}
-
-/// The dispatcher of the manager at `addr`, reached with this node's certificate.
-pub fn remote_dispatcher(
-    addr: &str,
-    certs: &NodeCerts,
-) -> Result<Arc<RemoteDispatcher>, ManagerError> {
-    Ok(Arc::new(RemoteDispatcher::new(addr, certs.clone())?))
 }

@@ -162,6 +162,19 @@ impl pb::raft_server::Raft for RaftService {
         let caller = shoal_rpc::auth::caller(&req)
             .ok_or_else(|| Status::unauthenticated("a manager certificate is required"))?;
         let r = req.into_inner();
+        // Only a node the swarm wants as a manager, under its own raft id.
+        let wanted = self
+            .manager
+            .read()
+            .nodes
+            .get(&caller.node_id)
+            .is_some_and(|n| n.spec.role == shoal_api::NodeRole::Manager);
+        if !wanted || r.raft_id != crate::runtime::raft_id_of(&caller.node_id) {
+            return Err(Status::permission_denied(format!(
+                "node {} is not a manager of this swarm",
+                caller.node_id
+            )));
+        }
         self.manager
             .raft
             .add_voter(r.raft_id, r.addr.clone())

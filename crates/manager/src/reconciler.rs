@@ -21,7 +21,10 @@ pub async fn run(manager: Arc<Manager>, mut stop: watch::Receiver<bool>) {
             return;
         }
         let mut wake_at = None;
-        if manager.raft.is_leader() {
+        if manager.raft.is_leader() && !manager.raft.is_ready_leader() {
+            // Newly elected, still applying what its predecessor committed: look again soon.
+            wake_at = Some(Timestamp::now().plus(Duration::from_millis(20)));
+        } else if manager.raft.is_ready_leader() {
             changes.borrow_and_update();
             let plan = {
                 let state = manager.read();

@@ -5,9 +5,10 @@
 use shoal_agent::{Assignments, DispatcherApi, DispatcherError, StatusUpdate};
 use shoal_api::NodeDescription;
 use shoal_rpc::{client, pb};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tonic::transport::Channel;
 
 pub struct RemoteDispatcher {
@@ -17,6 +18,10 @@ pub struct RemoteDispatcher {
     certs: Mutex<crate::pki::NodeCerts>,
     /// What the node announces when it opens a session (set by `register`).
     hello: Mutex<Option<(NodeDescription, String)>>,
+    /// The role the swarm wants this node in, as the last session message said.
+    role: watch::Sender<String>,
+    /// Where the learnt manager addresses are kept, so a restarted worker knows them all.
+    managers_file: Option<PathBuf>,
 }
 
 impl RemoteDispatcher {
@@ -30,7 +35,34 @@ impl RemoteDispatcher {
             managers: Arc::new(Mutex::new(vec![addr.to_string()])),
             certs: Mutex::new(certs),
             hello: Mutex::new(None),
+            role: watch::channel(String::new()).0,
+            managers_file: None,
         })
+    }
+
+    /// Starts from the managers saved in `file` (if any; `addr` first) and keeps the file
+    /// up to date with what sessions teach.
+    pub fn with_managers_file(mut self, file: PathBuf) -> RemoteDispatcher {
+        let saved: Vec<String> = std::fs::read(&file)
+            .ok()
+            .and_then(|raw| serde_json::from_slice(&raw).ok())
+            .unwrap_or_default();
+        learn_managers(&self.managers, saved);
+        self.managers_file = Some(file);
+        self
+    }
+
+    /// The managers known, the current one first.
+    pub fn managers(&self) -> Vec<String> {
+        self.managers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The role the swarm wants this node in ("manager", "worker"; empty before a session).
+    pub fn desired_role(&self) -> watch::Receiver<String> {
+        self.role.subscribe()
     }
 
     /// Uses renewed certificates from now on (calls in flight finish on the old channel).
@@ -62,16 +94,28 @@ impl RemoteDispatcher {
     }
 }
 
-/// Keeps the current manager first and learns the others from a session message.
-fn learn_managers(managers: &Mutex<Vec<String>>, list: Vec<String>) {
+/// Keeps the current manager first and learns the others from a session message; true
+/// when the list changed.
+fn learn_managers(managers: &Mutex<Vec<String>>, list: Vec<String>) -> bool {
     if list.is_empty() {
-        return;
+        return false;
     }
     let mut m = managers.lock().unwrap_or_else(|p| p.into_inner());
     let current = m[0].clone();
     let mut next: Vec<String> = list.into_iter().filter(|a| *a != current).collect();
     next.insert(0, current);
+    let changed = *m != next;
     *m = next;
+    changed
+}
+
+/// Saves the manager list (best effort: a stale file only costs a slower failover).
+fn save_managers(file: &Path, managers: &Mutex<Vec<String>>) {
+    let list = managers.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let raw = serde_json::to_vec(&list).unwrap_or_default();
+    if let Err(e) = crate::runtime::write_atomic(file, &raw) {
+        tracing::warn!("agent: saving the managers' addresses: {e}");
+    }
 }
 
 impl RemoteDispatcher {
@@ -126,10 +170,21 @@ impl DispatcherApi for RemoteDispatcher {
         };
         let (tx, rx) = mpsc::channel(4);
         let managers = self.managers.clone();
+        let role = self.role.clone();
+        let file = self.managers_file.clone();
         tokio::spawn(async move {
             // Ends (dropping `tx`) when the stream breaks: the agent then reconnects.
             while let Ok(Some(msg)) = stream.message().await {
-                learn_managers(&managers, msg.managers.clone());
+                if learn_managers(&managers, msg.managers.clone()) {
+                    if let Some(file) = &file {
+                        save_managers(file, &managers);
+                    }
+                }
+                role.send_if_modified(|r| {
+                    let changed = *r != msg.desired_role;
+                    r.clone_from(&msg.desired_role);
+                    changed
+                });
                 match serde_json::from_slice::<Assignments>(&msg.tasks_json) {
                     Ok(set) => {
                         if tx.send(set).await.is_err() {

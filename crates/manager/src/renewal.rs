@@ -44,9 +44,7 @@ impl Renewer {
         let der = shoal_ca::cert_der_from_pem(&certs.cert_pem).map_err(err)?;
         let me = shoal_ca::identity_of(&der).map_err(err)?;
         let cert_pem = match self {
-            Renewer::Local(m) => ca_server::renew(m, &me.node_id, me.role, &csr)
-                .await
-                .map_err(err)?,
+            Renewer::Local(m) => ca_server::renew(m, &me.node_id, &csr).await.map_err(err)?,
             Renewer::Remote(addr) => {
                 let cfg = tls::client_config(&node_tls(certs)).map_err(err)?;
                 let channel = client::connect(addr, cfg).await.map_err(err)?;

@@ -10,7 +10,7 @@ use shoal_api::{Availability, NodeDescription, TaskStatus};
 use shoal_rpc::pb;
 use std::pin::Pin;
 use std::sync::Arc;
-use tokio_stream::{Stream, StreamExt};
+use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
 fn status_of(e: ControlError) -> Status {
@@ -48,18 +48,17 @@ impl pb::ca_server::Ca for CaService {
         if let Some(caller) =
             shoal_rpc::auth::caller(&req).filter(|_| req.get_ref().token.is_empty())
         {
-            let cert_pem = ca_server::renew(
-                &self.manager,
-                &caller.node_id,
-                caller.role,
-                &req.get_ref().csr_pem,
-            )
-            .await
-            .map_err(status_of)?;
+            let cert_pem = ca_server::renew(&self.manager, &caller.node_id, &req.get_ref().csr_pem)
+                .await
+                .map_err(status_of)?;
+            let role = shoal_ca::cert_der_from_pem(&cert_pem)
+                .ok()
+                .and_then(|der| shoal_ca::identity_of(&der).ok())
+                .map_or(caller.role, |id| id.role);
             return Ok(Response::new(pb::IssueNodeCertificateResponse {
                 node_id: caller.node_id,
                 cert_pem,
-                role: caller.role.ou().to_string(),
+                role: role.ou().to_string(),
             }));
         }
         let r = req.into_inner();
@@ -100,6 +99,63 @@ fn check_node<T>(req: &Request<T>, node_id: &str) -> Result<(), Status> {
     Ok(())
 }
 
+/// Feeds a session: every new assignment set, and the last one again whenever the node's
+/// desired role changes (that is how a worker learns it was promoted, and a manager's agent
+/// that it was demoted). Ends when the node's assignments end or the session is dropped.
+async fn session_stream(
+    manager: Arc<crate::Manager>,
+    node_id: String,
+    mut sets: tokio::sync::mpsc::Receiver<shoal_agent::Assignments>,
+    tx: tokio::sync::mpsc::Sender<Result<pb::Assignments, Status>>,
+) {
+    let role_of = |m: &crate::Manager| {
+        m.read()
+            .nodes
+            .get(&node_id)
+            .map(|n| n.spec.role)
+            .unwrap_or_default()
+    };
+    let mut changes = manager.store.subscribe();
+    let mut role = role_of(&manager);
+    let mut last = None;
+    loop {
+        tokio::select! {
+            set = sets.recv() => match set {
+                Some(set) => last = Some(set),
+                None => return,
+            },
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let now = role_of(&manager);
+                if now == role || last.is_none() {
+                    continue;
+                }
+                role = now;
+            }
+        }
+        let Some(set) = &last else { continue };
+        let message = serde_json::to_vec(set)
+            .map(|tasks_json| pb::Assignments {
+                tasks_json,
+                managers: manager.raft.members().into_iter().map(|(_, a)| a).collect(),
+                desired_role: role_name(role).into(),
+            })
+            .map_err(|e| Status::internal(e.to_string()));
+        if tx.send(message).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn role_name(role: shoal_api::NodeRole) -> &'static str {
+    match role {
+        shoal_api::NodeRole::Manager => "manager",
+        shoal_api::NodeRole::Worker => "worker",
+    }
+}
+
 type AssignmentStream = Pin<Box<dyn Stream<Item = Result<pb::Assignments, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -128,15 +184,9 @@ impl pb::dispatcher_server::Dispatcher for DispatcherService {
             .await
             .map_err(|e| Status::unavailable(e.to_string()))?;
         let manager = self.dispatcher.manager().clone();
-        let stream = tokio_stream::wrappers::ReceiverStream::new(rx).map(move |set| {
-            let managers = manager.raft.members().into_iter().map(|(_, a)| a).collect();
-            serde_json::to_vec(&set)
-                .map(|tasks_json| pb::Assignments {
-                    tasks_json,
-                    managers,
-                })
-                .map_err(|e| Status::internal(e.to_string()))
-        });
+        let (tx, out) = tokio::sync::mpsc::channel(4);
+        tokio::spawn(session_stream(manager, r.node_id.clone(), rx, tx));
+        let stream = tokio_stream::wrappers::ReceiverStream::new(out);
         Ok(Response::new(Box::pin(stream)))
     }
 

@@ -5,13 +5,13 @@
 //! On disk: `<data-dir>/swarm/node.json` (this node's identity) and `<data-dir>/swarm/raft/`.
 
 use crate::control::ControlError;
-use crate::dispatcher::Dispatcher;
 use crate::error::ManagerError;
 use crate::ids::new_id;
 use crate::manager::Manager;
+use crate::parts::{ManagerParts, WorkerParts};
 use crate::pki;
-use crate::reconciler;
 use crate::replicated_store::ReplicatedStore;
+use crate::switch_dispatcher::SwitchDispatcher;
 use serde::{Deserialize, Serialize};
 use shoal_agent::{Agent, AgentConfig, Stop};
 use shoal_api::{
@@ -23,7 +23,7 @@ use shoal_raft::{RaftConfig, RaftNode};
 use shoal_store::Op;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use tokio::sync::{watch, Mutex};
 use tokio::task::JoinHandle;
 
@@ -80,20 +80,22 @@ pub enum LocalState {
     },
 }
 
-struct Active {
-    identity: Identity,
-    manager: Option<Arc<Manager>>,
-    rpc_stop: Option<watch::Sender<bool>>,
-    agent_stop: watch::Sender<Option<Stop>>,
-    agent: JoinHandle<()>,
-    recon_stop: Option<watch::Sender<bool>>,
-    recon: Option<JoinHandle<()>>,
+pub(crate) struct Active {
+    pub identity: Identity,
+    /// The agent's dispatcher: the local one on a manager, a remote one on a worker.
+    pub dispatcher: Arc<SwitchDispatcher>,
+    pub agent_stop: watch::Sender<Option<Stop>>,
+    pub agent: JoinHandle<()>,
+    pub manager: Option<ManagerParts>,
+    pub worker: Option<WorkerParts>,
 }
 
 pub struct NodeRuntime {
     cfg: RuntimeConfig,
-    active: Mutex<Option<Active>>,
+    pub(crate) active: Mutex<Option<Active>>,
     local: std::sync::RwLock<LocalState>,
+    /// Itself, for the background loops that change the node's role.
+    me: Weak<NodeRuntime>,
 }
 
 fn io_err(what: &'static str, path: &Path, source: std::io::Error) -> ManagerError {
@@ -106,7 +108,6 @@ fn io_err(what: &'static str, path: &Path, source: std::io::Error) -> ManagerErr
 
 pub(crate) const ALREADY_IN_SWARM: &str = "This node is already part of a swarm. Use \"docker swarm leave\" to leave this swarm and join another one.";
 const NOT_IN_SWARM: &str = "This node is not part of a swarm";
-const LAST_MANAGER: &str = "You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.";
 
 impl NodeRuntime {
     pub(crate) fn swarm_dir(&self) -> PathBuf {
@@ -119,10 +120,11 @@ impl NodeRuntime {
 
     /// Starts the runtime; rejoins the swarm this node was part of, if any.
     pub async fn start(cfg: RuntimeConfig) -> Result<Arc<NodeRuntime>, ManagerError> {
-        let rt = Arc::new(NodeRuntime {
+        let rt = Arc::new_cyclic(|me| NodeRuntime {
             cfg,
             active: Mutex::new(None),
             local: std::sync::RwLock::new(LocalState::Inactive),
+            me: me.clone(),
         });
         let path = rt.identity_path();
         if path.exists() {
@@ -159,50 +161,35 @@ impl NodeRuntime {
         }))
     }
 
-    /// Starts the reconciler, the node RPC server and the local agent.
+    pub(crate) fn weak(&self) -> Weak<NodeRuntime> {
+        self.me.clone()
+    }
+
+    pub(crate) fn set_local(&self, state: LocalState) {
+        *self.local.write().unwrap_or_else(|p| p.into_inner()) = state;
+    }
+
+    /// Starts the manager's parts and the local agent.
     pub(crate) async fn activate(
         &self,
         identity: Identity,
         manager: Arc<Manager>,
     ) -> Result<(), ManagerError> {
-        let (recon_stop, recon_rx) = watch::channel(false);
-        let recon_rx_liveness = recon_rx.clone();
-        let recon_rx_renewal = recon_rx.clone();
-        let recon = tokio::spawn(reconciler::run(manager.clone(), recon_rx));
-        // Node addresses are IPs; the manager address keeps its port.
-        let ip = identity
-            .addr
-            .rsplit_once(':')
-            .map_or(identity.addr.as_str(), |(h, _)| h);
-        let dispatcher = Arc::new(Dispatcher::new(manager.clone(), ip.to_string()));
-        tokio::spawn(dispatcher.clone().watch_liveness(recon_rx_liveness));
-        tokio::spawn(crate::renewal::run(
-            self.swarm_dir(),
-            crate::renewal::Renewer::Local(manager.clone()),
-            Box::new(|_| {}),
-            recon_rx_renewal,
-        ));
-        let rpc_stop = crate::node_rpc::start_server(
-            &self.swarm_dir(),
-            &identity.listen_addr,
-            manager.clone(),
-            dispatcher.clone(),
-        )
-        .await?;
-        let (agent_stop, agent) = self.spawn_agent(&identity, dispatcher);
-        *self.local.write().unwrap_or_else(|p| p.into_inner()) = LocalState::Active {
+        let parts = self.start_manager_parts(&identity, manager.clone()).await?;
+        let dispatcher = Arc::new(SwitchDispatcher::new(parts.dispatcher.clone()));
+        let (agent_stop, agent) = self.spawn_agent(&identity, dispatcher.clone());
+        self.set_local(LocalState::Active {
             node_id: identity.node_id.clone(),
             addr: identity.addr.clone(),
-            manager: manager.clone(),
-        };
+            manager,
+        });
         *self.active.lock().await = Some(Active {
             identity,
-            manager: Some(manager),
-            rpc_stop,
+            dispatcher,
             agent_stop,
             agent,
-            recon_stop: Some(recon_stop),
-            recon: Some(recon),
+            manager: Some(parts),
+            worker: None,
         });
         Ok(())
     }
@@ -211,7 +198,7 @@ impl NodeRuntime {
     fn spawn_agent(
         &self,
         identity: &Identity,
-        dispatcher: Arc<dyn shoal_agent::DispatcherApi>,
+        dispatcher: Arc<SwitchDispatcher>,
     ) -> (watch::Sender<Option<Stop>>, JoinHandle<()>) {
         let (stop, rx) = watch::channel(None);
         let cfg = AgentConfig {
@@ -224,34 +211,22 @@ impl NodeRuntime {
         (stop, tokio::spawn(Agent::run(cfg, rx)))
     }
 
-    /// A worker: only the agent, talking to its manager over mutual TLS.
+    /// A worker: only the agent, talking to its managers over mutual TLS.
     pub(crate) async fn activate_worker(&self, identity: Identity) -> Result<(), ManagerError> {
-        let certs = pki::load(&self.swarm_dir())?;
-        let dispatcher = crate::node_rpc::remote_dispatcher(&identity.manager_addr, &certs)?;
-        let (renew_stop, renew_rx) = watch::channel(false);
-        let reconnect = {
-            let dispatcher = dispatcher.clone();
-            Box::new(move |certs: &pki::NodeCerts| dispatcher.use_certs(certs.clone()))
-        };
-        tokio::spawn(crate::renewal::run(
-            self.swarm_dir(),
-            crate::renewal::Renewer::Remote(identity.manager_addr.clone()),
-            reconnect,
-            renew_rx,
-        ));
-        let (agent_stop, agent) = self.spawn_agent(&identity, dispatcher);
-        *self.local.write().unwrap_or_else(|p| p.into_inner()) = LocalState::Worker {
+        let parts = self.start_worker_parts(&identity)?;
+        let dispatcher = Arc::new(SwitchDispatcher::new(parts.dispatcher.clone()));
+        let (agent_stop, agent) = self.spawn_agent(&identity, dispatcher.clone());
+        self.set_local(LocalState::Worker {
             node_id: identity.node_id.clone(),
             addr: identity.addr.clone(),
-        };
+        });
         *self.active.lock().await = Some(Active {
             identity,
-            manager: None,
-            rpc_stop: Some(renew_stop),
+            dispatcher,
             agent_stop,
             agent,
-            recon_stop: None,
-            recon: None,
+            manager: None,
+            worker: Some(parts),
         });
         Ok(())
     }
@@ -286,9 +261,10 @@ impl NodeRuntime {
         std::fs::create_dir_all(&dir)
             .map_err(|e| ControlError::Internal(io_err("creating", &dir, e).to_string()))?;
         let addr = advertise(&req);
+        let node_id = new_id();
         let identity = Identity {
-            node_id: new_id(),
-            raft_id: 1,
+            raft_id: raft_id_of(&node_id),
+            node_id,
             addr: addr.clone(),
             role: manager_role(),
             listen_addr: listen(&req),
@@ -380,22 +356,14 @@ impl NodeRuntime {
     /// Stops agent, reconciler and raft; `how` says what happens to the tasks.
     async fn deactivate(&self, how: Stop) -> Option<Identity> {
         let active = self.active.lock().await.take()?;
-        *self.local.write().unwrap_or_else(|p| p.into_inner()) = LocalState::Inactive;
+        self.set_local(LocalState::Inactive);
         let _ = active.agent_stop.send(Some(how));
         let _ = active.agent.await;
-        if let Some(stop) = active.recon_stop {
-            let _ = stop.send(true);
+        if let Some(parts) = active.worker {
+            parts.stop();
         }
-        if let Some(recon) = active.recon {
-            let _ = recon.await;
-        }
-        if let Some(stop) = active.rpc_stop {
-            let _ = stop.send(true);
-        }
-        if let Some(m) = active.manager {
-            if let Err(e) = m.raft.shutdown().await {
-                tracing::warn!("raft shutdown: {e}");
-            }
+        if let Some(parts) = active.manager {
+            parts.stop().await;
         }
         Some(active.identity)
     }
@@ -407,19 +375,11 @@ impl NodeRuntime {
             LocalState::Worker { .. } => None,
             LocalState::Active { manager, .. } => Some(manager),
         };
-        let managers = manager
-            .iter()
-            .flat_map(|m| {
-                m.read()
-                    .nodes
-                    .values()
-                    .filter(|n| n.spec.role == NodeRole::Manager)
-                    .map(|n| n.id.clone())
-                    .collect::<Vec<_>>()
-            })
-            .count();
-        if manager.is_some() && managers <= 1 && !force {
-            return Err(ControlError::Unavailable(LAST_MANAGER.into()));
+        if let (Some(m), false) = (&manager, force) {
+            let count = crate::control::nodes::manager_count(m, None);
+            if let Some(refusal) = crate::quorum::leave_refusal(count) {
+                return Err(ControlError::Unavailable(refusal));
+            }
         }
         drop(manager);
         self.deactivate(Stop::Leave).await;
@@ -476,7 +436,7 @@ pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// A manager's raft id, derived from its node id (the first manager is 1).
+/// A manager's raft id, derived from its node id (so any manager can map one to the other).
 pub(crate) fn raft_id_of(node_id: &str) -> u64 {
     node_id
         .chars()

@@ -13,10 +13,9 @@
 //!   `[length: u32 LE][entry]` with the entry in the log file's own encoding (codec.rs: a
 //!   small JSON header and the raw command bytes; serde_json would turn commands into arrays
 //!   of numbers). The response is the serde_json of `AppendEntriesResponse`.
-//! - Vote: the request is the serde_json of [`VoteEnvelope`], an openraft `VoteRequest` plus
-//!   a flag telling a Pre-Vote round (see `enable_pre_vote` in config.rs) from a real
-//!   election, so both travel over the same transport call; the response is the serde_json of
-//!   `VoteResponse`.
+//! - Vote: the request is the serde_json of [`VoteEnvelope`]: a real election, a Pre-Vote
+//!   round (see `enable_pre_vote` in config.rs) or a leadership hand-over, all over the same
+//!   transport call; the response is the serde_json of openraft's answer to it.
 //! - InstallSnapshot: `[version: u8][header length: u32 LE][header JSON {target, vote, meta}]
 //!   [data]`,
 //!   where `data` is the raw [`StateMachine::snapshot`](crate::StateMachine) bytes (not JSON,
@@ -38,6 +37,8 @@ use openraft::network::RPCOption;
 use openraft::raft::AppendEntriesRequest;
 use openraft::raft::AppendEntriesResponse;
 use openraft::raft::SnapshotResponse;
+use openraft::raft::TransferLeaderRequest;
+use openraft::raft::TransferLeaderResponse;
 use openraft::raft::VoteRequest;
 use openraft::raft::VoteResponse;
 use openraft::BasicNode;
@@ -187,17 +188,16 @@ impl PeerClient {
 }
 
 impl PeerClient {
-    async fn send_vote(
+    /// Elections (pre-vote and vote) and leadership hand-over share the transport's vote call.
+    async fn send_vote_call<Resp: DeserializeOwned>(
         &self,
         what: &str,
-        pre_vote: bool,
-        request: VoteRequest<TypeConfig>,
+        call: VoteCall,
         option: RPCOption,
-    ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
+    ) -> Result<Resp, RPCError<TypeConfig>> {
         let payload = serde_json::to_vec(&VoteEnvelope {
             target: self.target,
-            pre_vote,
-            request,
+            call,
         })
         .map_err(|e| RPCError::Unreachable(self.unreachable(what, e)))?;
         let fut = self.transport.vote(self.target, &self.addr, payload);
@@ -307,9 +307,19 @@ fn take_chunk<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8], String> {
 pub(crate) struct VoteEnvelope {
     /// The node id the sender meant to reach.
     pub(crate) target: u64,
-    /// A Pre-Vote round: "would you vote for me?", which changes nothing on the receiver.
-    pub(crate) pre_vote: bool,
-    pub(crate) request: VoteRequest<TypeConfig>,
+    pub(crate) call: VoteCall,
+}
+
+/// What a vote-call payload asks of the receiver.
+#[derive(Serialize, Deserialize)]
+pub(crate) enum VoteCall {
+    /// A real election.
+    Vote(VoteRequest<TypeConfig>),
+    /// "Would you vote for me?": changes nothing on the receiver.
+    PreVote(VoteRequest<TypeConfig>),
+    /// The leader hands leadership to the receiver (e.g. before leaving the voters), so the
+    /// cluster does not wait out an election timeout.
+    TransferLeader(TransferLeaderRequest<TypeConfig>),
 }
 
 impl RaftNetworkV2<TypeConfig> for PeerClient {
@@ -333,7 +343,8 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         rpc: VoteRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.send_vote("vote", false, rpc, option).await
+        self.send_vote_call("vote", VoteCall::Vote(rpc), option)
+            .await
     }
 
     async fn pre_vote(
@@ -341,7 +352,17 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         rpc: VoteRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.send_vote("pre_vote", true, rpc, option).await
+        self.send_vote_call("pre_vote", VoteCall::PreVote(rpc), option)
+            .await
+    }
+
+    async fn transfer_leader(
+        &mut self,
+        req: TransferLeaderRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<TransferLeaderResponse<TypeConfig>, RPCError<TypeConfig>> {
+        self.send_vote_call("transfer_leader", VoteCall::TransferLeader(req), option)
+            .await
     }
 
     async fn full_snapshot(

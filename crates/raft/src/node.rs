@@ -30,7 +30,7 @@ use crate::network::decode_snapshot;
 use crate::network::NetworkFactory;
 use crate::network::NoTransport;
 use crate::network::RaftTransport;
-use crate::network::VoteEnvelope;
+use crate::network::{VoteCall, VoteEnvelope};
 use crate::snapshot_store::SnapshotStore;
 use crate::state_machine::StateMachineStore;
 use crate::types::Command;
@@ -238,6 +238,22 @@ impl RaftNode {
         self.inner.raft.is_leader()
     }
 
+    /// Leader, and its state machine reflects everything committed, including the first
+    /// entry of its own term: only then is the local state a safe base for decisions (a
+    /// freshly elected leader may still be applying entries its predecessor committed).
+    pub fn is_ready_leader(&self) -> bool {
+        let metrics = self.inner.raft.metrics();
+        let m = metrics.borrow_watched();
+        m.state == ServerState::Leader
+            && m.cluster_committed
+                .as_ref()
+                .is_some_and(|c| c.leader_id.term == m.current_term)
+            // The state machine's own counter: the metrics' copy lags behind it.
+            && m.cluster_committed
+                .as_ref()
+                .is_some_and(|c| self.applied_index() >= c.index)
+    }
+
     /// Current leader id (None while there is none); changes are observable.
     pub fn leader_watch(&self) -> watch::Receiver<Option<u64>> {
         self.inner.leader_rx.clone()
@@ -267,20 +283,23 @@ impl RaftNode {
 
     /// Server side of [`RaftTransport::vote`]; see [`RaftNode::handle_append_entries`].
     pub async fn handle_vote(&self, payload: &[u8]) -> Result<Vec<u8>, RaftError> {
-        let VoteEnvelope {
-            target,
-            pre_vote,
-            request,
-        } = decode_payload("vote", payload)?;
+        let VoteEnvelope { target, call } = decode_payload("vote", payload)?;
         self.check_target("vote", target)?;
         let raft = &self.inner.raft;
-        let response = if pre_vote {
-            raft.pre_vote(request).await
-        } else {
-            raft.vote(request).await
+        match call {
+            VoteCall::Vote(request) => {
+                encode_answer(&raft.vote(request).await.map_err(core_error)?)
+            }
+            VoteCall::PreVote(request) => {
+                encode_answer(&raft.pre_vote(request).await.map_err(core_error)?)
+            }
+            VoteCall::TransferLeader(request) => encode_answer(
+                &raft
+                    .handle_transfer_leader(request)
+                    .await
+                    .map_err(RaftError::from_fatal)?,
+            ),
         }
-        .map_err(core_error)?;
-        encode_answer(&response)
     }
 
     /// Server side of [`RaftTransport::install_snapshot`]; see
@@ -397,6 +416,17 @@ impl RaftNode {
                 (id, addr)
             })
             .collect()
+    }
+
+    /// Whether `id` is a voter of the newest configuration this node knows, including one
+    /// still being committed: during a joint change that removes a node, this is already
+    /// false for it (so a demoted manager knows it may go).
+    pub fn is_voter_in_latest_config(&self, id: u64) -> bool {
+        let membership = self.membership();
+        membership
+            .get_joint_config()
+            .last()
+            .is_some_and(|voters| voters.contains(&id))
     }
 
     /// The leader as this node currently knows it (None while there is none).

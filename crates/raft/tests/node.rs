@@ -33,6 +33,10 @@ async fn bootstrap_then_propose_returns_state_machine_replies() {
     }
     assert_eq!(kv.get("k4").as_deref(), Some("v19"));
     assert_eq!(kv.applies(), 20);
+    assert!(
+        node.is_ready_leader(),
+        "a leader that applied all it committed"
+    );
 
     node.shutdown().await.expect("shutdown");
 }

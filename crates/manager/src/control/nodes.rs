@@ -39,6 +39,27 @@ fn with_manager_status(m: &Manager, mut n: Node) -> Node {
     n
 }
 
+/// The managers (desired role manager, other than `except`) split by whether the leader
+/// hears from them.
+pub fn manager_count(m: &Manager, except: Option<&str>) -> crate::quorum::ManagerCount {
+    let st = m.read();
+    let mut count = crate::quorum::ManagerCount {
+        reachable: 0,
+        unreachable: 0,
+    };
+    for n in st.nodes.values() {
+        if n.spec.role != NodeRole::Manager || Some(n.id.as_str()) == except {
+            continue;
+        }
+        if n.status.state == NodeState::Down {
+            count.unreachable += 1;
+        } else {
+            count.reachable += 1;
+        }
+    }
+    count
+}
+
 pub fn list(m: &Manager, f: &Filters) -> Vec<Node> {
     let nodes: Vec<Node> = m.read().nodes.values().cloned().collect();
     nodes
@@ -85,16 +106,15 @@ pub async fn update(
         return Err(ControlError::invalid("invalid node version 0"));
     }
     if node.spec.role == NodeRole::Manager && spec.role == NodeRole::Worker {
-        let managers = m
-            .read()
-            .nodes
-            .values()
-            .filter(|n| n.spec.role == NodeRole::Manager)
-            .count();
-        if managers <= 1 {
+        let count = manager_count(m, None);
+        if count.total() <= 1 {
             return Err(ControlError::invalid(
                 "attempting to demote the last manager of the swarm",
             ));
+        }
+        let reachable = node.status.state != NodeState::Down;
+        if !count.can_remove(reachable) {
+            return Err(ControlError::invalid(crate::quorum::DEMOTE_LOSES_QUORUM));
         }
     }
     single(

@@ -8,7 +8,7 @@ mod lock;
 pub use args::DaemonArgs;
 
 use anyhow::{Context, Result};
-use shoal_http_api::{AppState, DaemonInfo, Endpoint};
+use shoal_http_api::{AppState, DaemonInfo, Endpoint, ServerTls};
 use shoal_manager::{NodeRuntime, RuntimeConfig};
 use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
@@ -23,13 +23,11 @@ pub async fn run(args: DaemonArgs) -> Result<()> {
         .iter()
         .map(|h| Endpoint::parse(h))
         .collect::<Result<Vec<_>, _>>()?;
-    for ep in &endpoints {
-        if ep.is_exposed() {
-            tracing::warn!(
-                "serving the API on {ep} WITHOUT TLS: anyone who can reach it controls this node"
-            );
-        }
-    }
+    let tls = match args.tls_files()? {
+        Some(files) => Some(ServerTls::load(&files).context("cannot set up TLS for the API")?),
+        None => None,
+    };
+    warn_insecure(&endpoints, tls.as_ref());
     let engine_labels = args.labels()?;
     let exec = executor::choose(&args).await?;
     tracing::info!("executor: {} ({})", exec.kind, exec.reason);
@@ -60,9 +58,16 @@ pub async fn run(args: DaemonArgs) -> Result<()> {
         info: Arc::new(info),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut servers = shoal_http_api::serve(&endpoints, state, stop_rx).await?;
+    let mut servers = shoal_http_api::serve(&endpoints, tls.as_ref(), state, stop_rx).await?;
     for ep in &endpoints {
-        tracing::info!("API listening on {ep}");
+        let how = match (ep, &tls) {
+            (Endpoint::Unix(_), _) | (Endpoint::Tcp(_), None) => "",
+            (Endpoint::Tcp(_), Some(t)) if t.verifies_clients() => {
+                " (TLS, client certificates required)"
+            }
+            (Endpoint::Tcp(_), Some(_)) => " (TLS, any client)",
+        };
+        tracing::info!("API listening on {ep}{how}");
     }
 
     let mut term = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
@@ -89,6 +94,28 @@ pub async fn run(args: DaemonArgs) -> Result<()> {
     drop(Arc::clone(&runtime));
     tracing::info!("stopped");
     Ok(())
+}
+
+/// dockerd's warning, made accurate: without --tlsverify, anyone who can connect to an
+/// exposed TCP endpoint drives the cluster and runs what they like on this host.
+fn warn_insecure(endpoints: &[Endpoint], tls: Option<&ServerTls>) {
+    let tcp = endpoints.iter().any(|e| matches!(e, Endpoint::Tcp(_)));
+    if tls.is_some() && !tcp {
+        tracing::warn!("--tls/--tlsverify has no effect: no tcp:// host (unix sockets stay plain)");
+    }
+    for ep in endpoints.iter().filter(|e| e.is_exposed()) {
+        let how = match tls {
+            Some(t) if t.verifies_clients() => continue,
+            Some(_) => "with --tls but WITHOUT --tlsverify: the traffic is encrypted, yet",
+            None => "WITHOUT TLS:",
+        };
+        tracing::warn!(
+            "WARNING: serving the API on {ep} {how} anyone who can connect to it controls the \
+             cluster and can run any command on this host as the daemon's user (root, \
+             usually). Use --tlsverify with --tlscacert, --tlscert and --tlskey, or listen on \
+             127.0.0.1 or a unix socket."
+        );
+    }
 }
 
 fn init_tracing() {

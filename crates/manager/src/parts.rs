@@ -1,0 +1,134 @@
+//! The moving parts of an active node, started and stopped as a group: a manager's
+//! (reconciler, liveness watch, certificate renewal, role loops, node RPC server, raft) and
+//! a worker's (remote dispatcher, renewal through its manager, promotion watch). The agent
+//! outlives both: it switches dispatchers when the node changes role.
+
+use crate::dispatcher::Dispatcher;
+use crate::error::ManagerError;
+use crate::manager::Manager;
+use crate::pki;
+use crate::reconciler;
+use crate::remote_dispatcher::RemoteDispatcher;
+use crate::runtime::{Identity, NodeRuntime};
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// A manager's background work.
+pub(crate) struct ManagerParts {
+    pub manager: Arc<Manager>,
+    pub dispatcher: Arc<Dispatcher>,
+    stop: watch::Sender<bool>,
+    recon: JoinHandle<()>,
+    rpc_stop: Option<watch::Sender<bool>>,
+}
+
+/// A worker's background work.
+pub(crate) struct WorkerParts {
+    pub dispatcher: Arc<RemoteDispatcher>,
+    stop: watch::Sender<bool>,
+}
+
+impl NodeRuntime {
+    /// Starts everything a manager runs besides the agent.
+    pub(crate) async fn start_manager_parts(
+        &self,
+        identity: &Identity,
+        manager: Arc<Manager>,
+    ) -> Result<ManagerParts, ManagerError> {
+        let (stop, stop_rx) = watch::channel(false);
+        let recon = tokio::spawn(reconciler::run(manager.clone(), stop_rx.clone()));
+        // Node addresses are IPs; the manager address keeps its port.
+        let ip = identity
+            .addr
+            .rsplit_once(':')
+            .map_or(identity.addr.as_str(), |(h, _)| h);
+        let dispatcher = Arc::new(Dispatcher::new(manager.clone(), ip.to_string()));
+        tokio::spawn(dispatcher.clone().watch_liveness(stop_rx.clone()));
+        tokio::spawn(crate::renewal::run(
+            self.swarm_dir(),
+            crate::renewal::Renewer::Local(manager.clone()),
+            Box::new(|_| {}),
+            stop_rx.clone(),
+        ));
+        tokio::spawn(crate::roles::remove_demoted_voters(
+            manager.clone(),
+            stop_rx.clone(),
+        ));
+        tokio::spawn(crate::roles::watch_own_demotion(
+            self.weak(),
+            manager.clone(),
+            stop_rx,
+        ));
+        let rpc_stop = match crate::node_rpc::start_server(
+            &self.swarm_dir(),
+            &identity.listen_addr,
+            manager.clone(),
+            dispatcher.clone(),
+        )
+        .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = stop.send(true);
+                return Err(e);
+            }
+        };
+        Ok(ManagerParts {
+            manager,
+            dispatcher,
+            stop,
+            recon,
+            rpc_stop,
+        })
+    }
+
+    /// Starts a worker's connection to its managers.
+    pub(crate) fn start_worker_parts(
+        &self,
+        identity: &Identity,
+    ) -> Result<WorkerParts, ManagerError> {
+        let certs = pki::load(&self.swarm_dir())?;
+        let dispatcher = Arc::new(
+            RemoteDispatcher::new(&identity.manager_addr, certs)?
+                .with_managers_file(self.swarm_dir().join("managers.json")),
+        );
+        let (stop, stop_rx) = watch::channel(false);
+        let reconnect = {
+            let dispatcher = dispatcher.clone();
+            Box::new(move |certs: &pki::NodeCerts| dispatcher.use_certs(certs.clone()))
+        };
+        tokio::spawn(crate::renewal::run(
+            self.swarm_dir(),
+            crate::renewal::Renewer::Remote(identity.manager_addr.clone()),
+            reconnect,
+            stop_rx.clone(),
+        ));
+        tokio::spawn(crate::roles::watch_own_promotion(
+            self.weak(),
+            dispatcher.desired_role(),
+            stop_rx,
+        ));
+        Ok(WorkerParts { dispatcher, stop })
+    }
+}
+
+impl ManagerParts {
+    /// Stops the loops, the RPC server and raft (flushing it).
+    pub(crate) async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.recon.await;
+        if let Some(stop) = self.rpc_stop {
+            let _ = stop.send(true);
+        }
+        if let Err(e) = self.manager.raft.shutdown().await {
+            tracing::warn!("raft shutdown: {e}");
+        }
+    }
+}
+
+impl WorkerParts {
+    pub(crate) fn stop(self) {
+        let _ = self.stop.send(true);
+    }
+}
