@@ -41,7 +41,9 @@ impl Dispatcher {
             .read()
             .cluster
             .as_ref()
-            .map_or(5_000_000_000, |c| c.spec.dispatcher.heartbeat_period);
+            .map_or(shoal_api::cluster::DEFAULT_HEARTBEAT_NANOS, |c| {
+                c.spec.dispatcher.heartbeat_period
+            });
         Duration::from_nanos(nanos.max(100_000_000) as u64)
     }
 

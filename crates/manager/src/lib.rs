@@ -11,6 +11,7 @@ pub mod ca_server;
 pub mod control;
 mod dispatcher;
 mod error;
+mod force_new_cluster;
 mod ids;
 mod join;
 mod manager;

@@ -61,14 +61,7 @@ async fn remove_demoted_once(manager: &Manager) {
         .map(|n| (n.id.clone(), n.status.state != NodeState::Down))
         .collect();
     for (node_id, reachable) in demoted {
-        // The demoted node still votes: count it with the managers.
-        let mut count = manager_count(manager, None);
-        if reachable {
-            count.reachable += 1;
-        } else {
-            count.unreachable += 1;
-        }
-        if !count.can_remove(reachable) {
+        if !manager_count(manager).can_remove(reachable) {
             tracing::warn!(
                 "not removing demoted manager {node_id} from raft yet: {}",
                 crate::quorum::DEMOTE_LOSES_QUORUM

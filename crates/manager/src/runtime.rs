@@ -254,8 +254,14 @@ impl NodeRuntime {
 
     /// `swarm init`: a new single-manager cluster with this node as leader.
     pub async fn init(&self, req: InitRequest) -> Result<String, ControlError> {
-        if matches!(self.local(), LocalState::Active { .. }) {
-            return Err(ControlError::Unavailable(ALREADY_IN_SWARM.into()));
+        match self.local() {
+            LocalState::Active { .. } if req.force_new_cluster => {
+                return self.force_new_cluster().await
+            }
+            LocalState::Active { .. } | LocalState::Worker { .. } => {
+                return Err(ControlError::Unavailable(ALREADY_IN_SWARM.into()))
+            }
+            LocalState::Inactive => {}
         }
         let dir = self.swarm_dir();
         std::fs::create_dir_all(&dir)
@@ -376,7 +382,7 @@ impl NodeRuntime {
             LocalState::Active { manager, .. } => Some(manager),
         };
         if let (Some(m), false) = (&manager, force) {
-            let count = crate::control::nodes::manager_count(m, None);
+            let count = crate::control::nodes::manager_count(m);
             if let Some(refusal) = crate::quorum::leave_refusal(count) {
                 return Err(ControlError::Unavailable(refusal));
             }

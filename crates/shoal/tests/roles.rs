@@ -144,8 +144,15 @@ fn promote_and_demote_change_raft_membership_without_restarting_tasks() {
             && w1.shoal(&["node", "ls"]).status.success()
             && w2.shoal(&["node", "ls"]).status.success()
     });
-    assert_eq!(running_on(&w1, "web", "w1"), on_w1, "w1's tasks kept");
-    assert_eq!(running_on(&w1, "web", "w2"), on_w2, "w2's tasks kept");
+    // Still running, same ids (the scheduler may have added others meanwhile).
+    assert!(
+        running_on(&w1, "web", "w1").is_superset(&on_w1),
+        "w1's tasks kept"
+    );
+    assert!(
+        running_on(&w1, "web", "w2").is_superset(&on_w2),
+        "w2's tasks kept"
+    );
 
     // They really vote: without m1 (kill -9), one of them leads and takes writes.
     m1.kill();
@@ -167,7 +174,10 @@ fn promote_and_demote_change_raft_membership_without_restarting_tasks() {
             && String::from_utf8_lossy(&w2.shoal(&["node", "ls"]).stderr)
                 .contains("Worker nodes can't be used")
     });
-    assert_eq!(running_on(&w1, "web", "w2"), on_w2, "w2's tasks kept");
+    assert!(
+        running_on(&w1, "web", "w2").is_superset(&on_w2),
+        "w2's tasks kept"
+    );
 
     // Promoted again (its old raft data is gone: it joins afresh), then killed: with one
     // of three managers down, demoting a live one or leaving would lose the quorum.
@@ -192,7 +202,13 @@ fn promote_and_demote_change_raft_membership_without_restarting_tasks() {
         err.contains("Removing this node leaves 1 managers out of 3."),
         "{err}"
     );
-    assert_eq!(manager_status_of(&w1, "m1").as_deref(), Some("Reachable"));
+    assert!(
+        matches!(
+            manager_status_of(&w1, "m1").as_deref(),
+            Some("Leader" | "Reachable")
+        ),
+        "m1 is still a manager"
+    );
 
     // The dead one may go: demoted, dropped from the raft, then removed.
     w1.shoal_ok(&["node", "demote", "w2"]);

@@ -28,6 +28,22 @@ pub fn apply_batch(state: &mut State, index: u64, batch: &Batch) -> Vec<Result<u
 
 fn apply_op(state: &mut State, index: u64, now: Timestamp, op: &Op) -> Result<(), StoreError> {
     match op {
+        Op::Restore(restored) => {
+            *state = (**restored).clone();
+            state.index = index;
+            if let Some(c) = state.cluster.as_mut() {
+                c.version.index = index;
+            }
+            for n in state.nodes.values_mut() {
+                n.version.index = index;
+            }
+            for s in state.services.values_mut() {
+                s.version.index = index;
+            }
+            for t in state.tasks.values_mut() {
+                t.version.index = index;
+            }
+        }
         Op::PutRootCa(ca) => {
             state.ca = Some((**ca).clone());
         }

@@ -11,6 +11,10 @@ use shoal_api::{
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Op {
+    /// Replaces the whole state with a copy of another cluster's (`swarm init
+    /// --force-new-cluster` on a restored manager); every object is re-versioned at the
+    /// restoring entry, so versions keep growing in the new log.
+    Restore(Box<crate::state::State>),
     /// Sets the cluster's root CA (at init and on CA rotation).
     PutRootCa(Box<crate::state::CaRecord>),
     PutCluster(Box<Cluster>),

@@ -39,16 +39,17 @@ fn with_manager_status(m: &Manager, mut n: Node) -> Node {
     n
 }
 
-/// The managers (desired role manager, other than `except`) split by whether the leader
-/// hears from them.
-pub fn manager_count(m: &Manager, except: Option<&str>) -> crate::quorum::ManagerCount {
+/// The raft voters, split by whether the leader hears from them (their node is not down).
+pub fn manager_count(m: &Manager) -> crate::quorum::ManagerCount {
+    let voters: std::collections::HashSet<u64> =
+        m.raft.members().into_iter().map(|(id, _)| id).collect();
     let st = m.read();
     let mut count = crate::quorum::ManagerCount {
         reachable: 0,
         unreachable: 0,
     };
     for n in st.nodes.values() {
-        if n.spec.role != NodeRole::Manager || Some(n.id.as_str()) == except {
+        if !voters.contains(&crate::runtime::raft_id_of(&n.id)) {
             continue;
         }
         if n.status.state == NodeState::Down {
@@ -58,6 +59,12 @@ pub fn manager_count(m: &Manager, except: Option<&str>) -> crate::quorum::Manage
         }
     }
     count
+}
+
+/// Whether `node` votes in the raft.
+fn is_voter(m: &Manager, node_id: &str) -> bool {
+    let id = crate::runtime::raft_id_of(node_id);
+    m.raft.members().iter().any(|(v, _)| *v == id)
 }
 
 pub fn list(m: &Manager, f: &Filters) -> Vec<Node> {
@@ -106,14 +113,19 @@ pub async fn update(
         return Err(ControlError::invalid("invalid node version 0"));
     }
     if node.spec.role == NodeRole::Manager && spec.role == NodeRole::Worker {
-        let count = manager_count(m, None);
-        if count.total() <= 1 {
+        let managers = m
+            .read()
+            .nodes
+            .values()
+            .filter(|n| n.spec.role == NodeRole::Manager)
+            .count();
+        if managers <= 1 {
             return Err(ControlError::invalid(
                 "attempting to demote the last manager of the swarm",
             ));
         }
         let reachable = node.status.state != NodeState::Down;
-        if !count.can_remove(reachable) {
+        if is_voter(m, &node.id) && !manager_count(m).can_remove(reachable) {
             return Err(ControlError::invalid(crate::quorum::DEMOTE_LOSES_QUORUM));
         }
     }
