@@ -55,6 +55,8 @@ impl Agent {
                 labels,
                 plugins: Vec::new(),
             },
+            // Filled in by the node's side of the session (it knows the certificates).
+            tls_info: Default::default(),
         }
     }
 

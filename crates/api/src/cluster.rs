@@ -63,12 +63,20 @@ impl Default for DispatcherConfig {
 #[serde(rename_all = "PascalCase", default)]
 pub struct CaConfig {
     pub node_cert_expiry: i64,
+    /// Bumped by `swarm ca --rotate`: each change starts a root CA rotation.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub force_rotate: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl Default for CaConfig {
     fn default() -> Self {
         CaConfig {
             node_cert_expiry: 90 * 24 * 3600 * 1_000_000_000,
+            force_rotate: 0,
         }
     }
 }
@@ -115,11 +123,17 @@ pub struct JoinTokens {
     pub manager: String,
 }
 
-/// The cluster's trust root as the API shows it (the key is never shown).
+/// A trust root as the API shows it (the key is never shown): the cluster's, or what a node
+/// trusts and who issued its certificate (`Node.Description.TLSInfo`). The issuer fields are
+/// base64 DER, as Docker's.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct TlsInfo {
     pub trust_root: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cert_issuer_subject: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cert_issuer_public_key: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

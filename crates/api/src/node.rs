@@ -76,6 +76,9 @@ pub struct NodeDescription {
     pub platform: Platform,
     pub resources: Resources,
     pub engine: EngineDescription,
+    /// What the node trusts and who issued its certificate (drives CA rotation).
+    #[serde(rename = "TLSInfo")]
+    pub tls_info: crate::TlsInfo,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -27,6 +27,7 @@
 mod digest;
 mod error;
 mod identity;
+mod issuer;
 mod keys;
 mod names;
 mod node_key;
@@ -41,6 +42,7 @@ mod x509;
 pub use digest::{digest_of, DIGEST_LEN};
 pub use error::CaError;
 pub use identity::{identity_of, verify_issued, NodeIdentity};
+pub use issuer::{issuing_root, root_info, split_pem_bundle, RootInfo};
 pub use node_key::NodeKey;
 pub use renewal::{renewal_at, RENEW_FROM, RENEW_UNTIL};
 pub use role::{Role, MANAGER_OU, WORKER_OU};

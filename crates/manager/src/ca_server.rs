@@ -33,9 +33,13 @@ pub async fn join(
 ) -> Result<Joined, ControlError> {
     let presented =
         JoinToken::parse(token).map_err(|_| ControlError::InvalidArgument(INVALID_TOKEN.into()))?;
-    let (cluster, ca) = {
+    let (cluster, ca, bundle) = {
         let st = m.read();
-        (st.cluster.clone(), st.ca.clone())
+        (
+            st.cluster.clone(),
+            crate::ca_rotation::signing_root(&st).cloned(),
+            crate::ca_rotation::trust_bundle(&st),
+        )
     };
     let cluster = cluster
         .ok_or_else(|| ControlError::Unavailable("This node is not part of a swarm".into()))?;
@@ -53,8 +57,7 @@ pub async fn join(
         }
     }
     let role = role.ok_or_else(|| ControlError::InvalidArgument(INVALID_TOKEN.into()))?;
-    let root = RootCa::from_pem(&ca.cert_pem, &ca.key_pem)
-        .map_err(|e| ControlError::Internal(format!("loading the root CA: {e}")))?;
+    let root = root_of(&ca)?;
     let node_id = new_id();
     let cert_pem = root
         .issue(
@@ -88,8 +91,14 @@ pub async fn join(
         node_id,
         role,
         cert_pem,
-        root_cert_pem: ca.cert_pem,
+        root_cert_pem: bundle,
     })
+}
+
+/// The signing root of a stored CA record.
+pub fn root_of(ca: &shoal_store::CaRecord) -> Result<RootCa, ControlError> {
+    RootCa::from_pem(&ca.cert_pem, &ca.key_pem)
+        .map_err(|e| ControlError::Internal(format!("loading the root CA: {e}")))
 }
 
 /// `swarm update --cert-expiry`: the validity of the certificates the CA issues.
@@ -103,13 +112,14 @@ pub fn cert_validity(cluster: &shoal_api::Cluster) -> Duration {
 /// Renewal: a node presenting its (still valid) certificate gets a fresh one for a new key,
 /// with the same id and the role the swarm wants it in (that is how a promoted or demoted
 /// node gets its new role). A node no longer in the swarm gets nothing.
-pub async fn renew(m: &Manager, node_id: &str, csr_pem: &str) -> Result<String, ControlError> {
-    let (cluster, ca, role) = {
+pub async fn renew(m: &Manager, node_id: &str, csr_pem: &str) -> Result<Renewed, ControlError> {
+    let (cluster, ca, role, bundle) = {
         let st = m.read();
         (
             st.cluster.clone(),
-            st.ca.clone(),
+            crate::ca_rotation::signing_root(&st).cloned(),
             st.nodes.get(node_id).map(|n| n.spec.role),
+            crate::ca_rotation::trust_bundle(&st),
         )
     };
     let Some(role) = role else {
@@ -124,16 +134,26 @@ pub async fn renew(m: &Manager, node_id: &str, csr_pem: &str) -> Result<String, 
     let cluster = cluster
         .ok_or_else(|| ControlError::Unavailable("This node is not part of a swarm".into()))?;
     let ca = ca.ok_or_else(|| ControlError::Internal("the cluster has no root CA".into()))?;
-    let root = RootCa::from_pem(&ca.cert_pem, &ca.key_pem)
-        .map_err(|e| ControlError::Internal(format!("loading the root CA: {e}")))?;
-    root.issue(
-        csr_pem,
-        node_id,
-        role,
-        &cluster.id,
-        &[],
-        SystemTime::now(),
-        cert_validity(&cluster),
-    )
-    .map_err(|e| ControlError::InvalidArgument(format!("cannot issue a certificate: {e}")))
+    let cert_pem = root_of(&ca)?
+        .issue(
+            csr_pem,
+            node_id,
+            role,
+            &cluster.id,
+            &[],
+            SystemTime::now(),
+            cert_validity(&cluster),
+        )
+        .map_err(|e| ControlError::InvalidArgument(format!("cannot issue a certificate: {e}")))?;
+    Ok(Renewed {
+        cert_pem,
+        trust_bundle_pem: bundle,
+    })
+}
+
+/// A renewed certificate and the roots to trust with it.
+#[derive(Debug, Clone)]
+pub struct Renewed {
+    pub cert_pem: String,
+    pub trust_bundle_pem: String,
 }

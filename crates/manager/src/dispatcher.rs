@@ -144,7 +144,14 @@ impl Dispatcher {
         // though its certificate is still valid.
         let existing = self.manager.read().nodes.get(node_id).cloned();
         let mut node = existing.ok_or_else(|| DispatcherError::UnknownNode(node_id.to_string()))?;
+        // The local agent knows nothing of certificates: keep what the manager reported.
+        let tls_info = if description.tls_info.trust_root.is_empty() {
+            node.description.tls_info.clone()
+        } else {
+            description.tls_info.clone()
+        };
         node.description = description;
+        node.description.tls_info = tls_info;
         node.executor = executor.to_string();
         self.seen(node_id);
         node.status = NodeStatus {
@@ -222,8 +229,8 @@ impl DispatcherApi for Dispatcher {
             None => Err(DispatcherError::UnknownNode(node_id.to_string())),
             Some(state) => {
                 self.seen(node_id);
-                // A node marked down that is heard from again is back.
-                if state == NodeState::Down {
+                // A node marked down (or not yet ready) that is heard from is ready.
+                if state != NodeState::Ready {
                     let addr = self
                         .manager
                         .read()

@@ -4,6 +4,8 @@
 pub enum ManagerError {
     #[error(transparent)]
     Raft(#[from] shoal_raft::RaftError),
+    #[error(transparent)]
+    Autolock(#[from] crate::autolock::AutolockError),
     #[error("cannot decode the state machine's answer: {0}")]
     Decode(String),
     #[error("{what} {path}: {source}")]

@@ -7,7 +7,11 @@
 //! proposes its plan) -> `dispatcher` (streams each node's tasks) -> agent -> executor; the
 //! agent's status reports come back through the dispatcher as proposals.
 
+pub mod autolock;
+mod autolock_sync;
+pub mod ca_rotation;
 pub mod ca_server;
+mod cert_follow;
 pub mod control;
 mod dispatcher;
 mod error;

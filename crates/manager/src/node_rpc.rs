@@ -32,7 +32,7 @@ pub async fn start_server(
     listen: &str,
     manager: Arc<Manager>,
     dispatcher: Arc<Dispatcher>,
-) -> Result<Option<watch::Sender<bool>>, ManagerError> {
+) -> Result<Option<(watch::Sender<bool>, shoal_rpc::server::TlsHandle)>, ManagerError> {
     let certs = pki::load(swarm_dir)?;
     let addr: SocketAddr = listen
         .parse()
@@ -56,6 +56,7 @@ pub async fn start_server(
         .raft(crate::raft_rpc::RaftService {
             manager: manager.clone(),
         });
+    let tls = server.tls_handle();
     let (stop_tx, mut stop_rx) = watch::channel(false);
     tokio::spawn(async move {
         let shutdown = async move {
@@ -66,7 +67,7 @@ pub async fn start_server(
         }
     });
     tracing::info!("node RPC (mutual TLS) listening on {listen}");
-    Ok(Some(stop_tx))
+    Ok(Some((stop_tx, tls)))
 }
 
 /// A channel to the manager at `addr`, presenting this node's certificate.

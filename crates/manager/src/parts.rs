@@ -55,12 +55,18 @@ impl NodeRuntime {
             manager.clone(),
             stop_rx.clone(),
         ));
+        tokio::spawn(crate::autolock_sync::follow(
+            self.weak(),
+            manager.clone(),
+            self.swarm_dir().join("raft"),
+            stop_rx.clone(),
+        ));
         tokio::spawn(crate::roles::watch_own_demotion(
             self.weak(),
             manager.clone(),
-            stop_rx,
+            stop_rx.clone(),
         ));
-        let rpc_stop = match crate::node_rpc::start_server(
+        let rpc = match crate::node_rpc::start_server(
             &self.swarm_dir(),
             &identity.listen_addr,
             manager.clone(),
@@ -74,6 +80,20 @@ impl NodeRuntime {
                 return Err(e);
             }
         };
+        let (rpc_stop, tls) = match rpc {
+            Some((s, t)) => (Some(s), Some(t)),
+            None => (None, None),
+        };
+        tokio::spawn(crate::ca_rotation::leader_loop(
+            manager.clone(),
+            stop_rx.clone(),
+        ));
+        tokio::spawn(crate::cert_follow::follow_local(
+            manager.clone(),
+            self.swarm_dir(),
+            tls,
+            stop_rx.clone(),
+        ));
         Ok(ManagerParts {
             manager,
             dispatcher,
@@ -102,6 +122,11 @@ impl NodeRuntime {
             self.swarm_dir(),
             crate::renewal::Renewer::Remote(identity.manager_addr.clone()),
             reconnect,
+            stop_rx.clone(),
+        ));
+        tokio::spawn(crate::cert_follow::follow_remote(
+            dispatcher.clone(),
+            self.swarm_dir(),
             stop_rx.clone(),
         ));
         tokio::spawn(crate::roles::watch_own_promotion(

@@ -23,16 +23,25 @@ fn status_of(e: RaftError) -> Status {
 
 /// Channels to peer managers, one per address, presenting this node's certificate.
 pub struct Peers {
-    certs: NodeCerts,
+    certs: Mutex<NodeCerts>,
     channels: Mutex<HashMap<String, Channel>>,
 }
 
 impl Peers {
     pub fn new(certs: NodeCerts) -> Peers {
         Peers {
-            certs,
+            certs: Mutex::new(certs),
             channels: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// New certificates (renewal, CA rotation): channels opened from now on present them.
+    pub fn use_certs(&self, certs: NodeCerts) {
+        *self.certs.lock().unwrap_or_else(|p| p.into_inner()) = certs;
+        self.channels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     pub fn channel(&self, addr: &str) -> Result<Channel, String> {
@@ -40,8 +49,9 @@ impl Peers {
         if let Some(ch) = map.get(addr) {
             return Ok(ch.clone());
         }
-        let cfg = tls::client_config(&crate::node_rpc::node_tls(&self.certs))
-            .map_err(|e| e.to_string())?;
+        let certs = self.certs.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let cfg =
+            tls::client_config(&crate::node_rpc::node_tls(&certs)).map_err(|e| e.to_string())?;
         let ch = client::connect_lazy(addr, cfg).map_err(|e| e.to_string())?;
         map.insert(addr.to_string(), ch.clone());
         Ok(ch)
@@ -180,19 +190,19 @@ impl pb::raft_server::Raft for RaftService {
             .add_voter(r.raft_id, r.addr.clone())
             .await
             .map_err(status_of)?;
-        // Record where the new manager listens, for `node ls`.
-        let node = self.manager.read().nodes.get(&caller.node_id).cloned();
-        if let Some(mut node) = node {
-            node.manager_status = Some(shoal_api::ManagerStatus {
-                leader: false,
-                reachability: "reachable".into(),
-                addr: r.addr,
-            });
-            self.manager
-                .propose(vec![shoal_store::Op::PutNode(Box::new(node))])
-                .await
-                .map_err(|e| Status::unavailable(e.to_string()))?;
-        }
+        // Record where the new manager listens, for `node ls` (a narrow write: the node's
+        // agent may be registering at the same moment).
+        self.manager
+            .propose(vec![shoal_store::Op::SetManagerStatus {
+                id: caller.node_id.clone(),
+                status: shoal_api::ManagerStatus {
+                    leader: false,
+                    reachability: "reachable".into(),
+                    addr: r.addr,
+                },
+            }])
+            .await
+            .map_err(|e| Status::unavailable(e.to_string()))?;
         Ok(Response::new(pb::Empty {}))
     }
 }

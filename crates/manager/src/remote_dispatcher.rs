@@ -22,6 +22,11 @@ pub struct RemoteDispatcher {
     role: watch::Sender<String>,
     /// Where the learnt manager addresses are kept, so a restarted worker knows them all.
     managers_file: Option<PathBuf>,
+    /// (roots to trust, signing root) as the last session message said (CA rotation).
+    roots: watch::Sender<(String, String)>,
+    /// Bumped when the certificates change: the open session ends so that the next one
+    /// registers the node with its new TLS information.
+    session_gen: watch::Sender<u64>,
 }
 
 impl RemoteDispatcher {
@@ -37,6 +42,8 @@ impl RemoteDispatcher {
             hello: Mutex::new(None),
             role: watch::channel(String::new()).0,
             managers_file: None,
+            roots: watch::channel((String::new(), String::new())).0,
+            session_gen: watch::channel(0).0,
         })
     }
 
@@ -65,10 +72,17 @@ impl RemoteDispatcher {
         self.role.subscribe()
     }
 
-    /// Uses renewed certificates from now on (calls in flight finish on the old channel).
+    /// (roots to trust, signing root), PEM, as the swarm last said; empty before a session.
+    pub fn roots(&self) -> watch::Receiver<(String, String)> {
+        self.roots.subscribe()
+    }
+
+    /// Uses renewed certificates from now on (calls in flight finish on the old channel) and
+    /// ends the open session, so the agent opens a new one with them.
     pub fn use_certs(&self, certs: crate::pki::NodeCerts) {
         *self.certs.lock().unwrap_or_else(|p| p.into_inner()) = certs;
         self.reconnect();
+        self.session_gen.send_modify(|g| *g += 1);
     }
 
     fn reconnect(&self) {
@@ -155,6 +169,10 @@ impl DispatcherApi for RemoteDispatcher {
             .unwrap_or_else(|p| p.into_inner())
             .clone()
             .unwrap_or_default();
+        let mut description = description;
+        description.tls_info = crate::ca_rotation::tls_info_of(
+            &self.certs.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+        );
         let req = pb::SessionRequest {
             node_id: node_id.to_string(),
             description_json: serde_json::to_vec(&description).map_err(unavailable)?,
@@ -171,10 +189,27 @@ impl DispatcherApi for RemoteDispatcher {
         let (tx, rx) = mpsc::channel(4);
         let managers = self.managers.clone();
         let role = self.role.clone();
+        let roots = self.roots.clone();
         let file = self.managers_file.clone();
+        let mut generation = self.session_gen.subscribe();
+        generation.borrow_and_update();
         tokio::spawn(async move {
-            // Ends (dropping `tx`) when the stream breaks: the agent then reconnects.
-            while let Ok(Some(msg)) = stream.message().await {
+            // Ends (dropping `tx`) when the stream breaks or the certificates change: the
+            // agent then reconnects.
+            loop {
+                let msg = tokio::select! {
+                    msg = stream.message() => match msg {
+                        Ok(Some(msg)) => msg,
+                        _ => return,
+                    },
+                    _ = generation.changed() => return,
+                };
+                let wanted = (msg.trust_bundle_pem.clone(), msg.signing_root_pem.clone());
+                roots.send_if_modified(|r| {
+                    let changed = *r != wanted;
+                    *r = wanted;
+                    changed
+                });
                 if learn_managers(&managers, msg.managers.clone()) {
                     if let Some(file) = &file {
                         save_managers(file, &managers);

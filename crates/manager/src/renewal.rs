@@ -43,24 +43,42 @@ impl Renewer {
         let csr = key.csr_pem("").map_err(err)?;
         let der = shoal_ca::cert_der_from_pem(&certs.cert_pem).map_err(err)?;
         let me = shoal_ca::identity_of(&der).map_err(err)?;
-        let cert_pem = match self {
-            Renewer::Local(m) => ca_server::renew(m, &me.node_id, &csr).await.map_err(err)?,
+        let (cert_pem, bundle) = match self {
+            Renewer::Local(m) => {
+                let r = ca_server::renew(m, &me.node_id, &csr).await.map_err(err)?;
+                (r.cert_pem, r.trust_bundle_pem)
+            }
             Renewer::Remote(addr) => {
                 let cfg = tls::client_config(&node_tls(certs)).map_err(err)?;
                 let channel = client::connect(addr, cfg).await.map_err(err)?;
-                client::ca(channel)
+                let r = client::ca(channel)
                     .issue_node_certificate(pb::IssueNodeCertificateRequest {
                         csr_pem: csr,
                         ..Default::default()
                     })
                     .await
                     .map_err(|s| err(s.message()))?
-                    .into_inner()
-                    .cert_pem
+                    .into_inner();
+                (r.cert_pem, r.trust_bundle_pem)
             }
         };
-        let root = shoal_ca::cert_der_from_pem(&certs.root_cert_pem).map_err(err)?;
+        // The roots to trust from now on (an older manager sends none: keep ours).
+        let bundle = if bundle.is_empty() {
+            certs.root_cert_pem.clone()
+        } else {
+            bundle
+        };
         let new_der = shoal_ca::cert_der_from_pem(&cert_pem).map_err(err)?;
+        // The new certificate must come from a root we trusted already (the bundle itself
+        // arrived over a connection authenticated by those roots).
+        let known = format!("{}{}", certs.root_cert_pem, bundle);
+        let Some(i) = shoal_ca::issuing_root(&known, &new_der, SystemTime::now()) else {
+            return Err(err(
+                "the CA answered with a certificate from an unknown root",
+            ));
+        };
+        let root_pem = &shoal_ca::split_pem_bundle(&known)[i];
+        let root = shoal_ca::cert_der_from_pem(root_pem).map_err(err)?;
         let id = shoal_ca::verify_issued(&root, &new_der, SystemTime::now()).map_err(err)?;
         key.check_cert(&new_der).map_err(err)?;
         if id.node_id != me.node_id {
@@ -69,7 +87,7 @@ impl Renewer {
         Ok(NodeCerts {
             key_pem: key.key_pem().to_string(),
             cert_pem,
-            root_cert_pem: certs.root_cert_pem.clone(),
+            root_cert_pem: bundle,
         })
     }
 

@@ -48,9 +48,10 @@ impl pb::ca_server::Ca for CaService {
         if let Some(caller) =
             shoal_rpc::auth::caller(&req).filter(|_| req.get_ref().token.is_empty())
         {
-            let cert_pem = ca_server::renew(&self.manager, &caller.node_id, &req.get_ref().csr_pem)
+            let renewed = ca_server::renew(&self.manager, &caller.node_id, &req.get_ref().csr_pem)
                 .await
                 .map_err(status_of)?;
+            let cert_pem = renewed.cert_pem;
             let role = shoal_ca::cert_der_from_pem(&cert_pem)
                 .ok()
                 .and_then(|der| shoal_ca::identity_of(&der).ok())
@@ -59,6 +60,7 @@ impl pb::ca_server::Ca for CaService {
                 node_id: caller.node_id,
                 cert_pem,
                 role: role.ou().to_string(),
+                trust_bundle_pem: renewed.trust_bundle_pem,
             }));
         }
         let r = req.into_inner();
@@ -77,6 +79,7 @@ impl pb::ca_server::Ca for CaService {
             node_id: joined.node_id,
             cert_pem: joined.cert_pem,
             role: joined.role.ou().to_string(),
+            trust_bundle_pem: joined.root_cert_pem,
         }))
     }
 }
@@ -108,15 +111,21 @@ async fn session_stream(
     mut sets: tokio::sync::mpsc::Receiver<shoal_agent::Assignments>,
     tx: tokio::sync::mpsc::Sender<Result<pb::Assignments, Status>>,
 ) {
-    let role_of = |m: &crate::Manager| {
-        m.read()
+    // What the node must follow besides its tasks: its role and the swarm's roots.
+    let wanted = |m: &crate::Manager| {
+        let st = m.read();
+        let role = st
             .nodes
             .get(&node_id)
             .map(|n| n.spec.role)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let signing = crate::ca_rotation::signing_root(&st)
+            .map(|c| c.cert_pem.clone())
+            .unwrap_or_default();
+        (role, crate::ca_rotation::trust_bundle(&st), signing)
     };
     let mut changes = manager.store.subscribe();
-    let mut role = role_of(&manager);
+    let mut want = wanted(&manager);
     let mut last = None;
     loop {
         tokio::select! {
@@ -128,11 +137,11 @@ async fn session_stream(
                 if changed.is_err() {
                     return;
                 }
-                let now = role_of(&manager);
-                if now == role || last.is_none() {
+                let now = wanted(&manager);
+                if now == want || last.is_none() {
                     continue;
                 }
-                role = now;
+                want = now;
             }
         }
         let Some(set) = &last else { continue };
@@ -140,7 +149,9 @@ async fn session_stream(
             .map(|tasks_json| pb::Assignments {
                 tasks_json,
                 managers: manager.raft.members().into_iter().map(|(_, a)| a).collect(),
-                desired_role: role_name(role).into(),
+                desired_role: role_name(want.0).into(),
+                trust_bundle_pem: want.1.clone(),
+                signing_root_pem: want.2.clone(),
             })
             .map_err(|e| Status::internal(e.to_string()));
         if tx.send(message).await.is_err() {

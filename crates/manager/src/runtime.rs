@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use shoal_agent::{Agent, AgentConfig, Stop};
 use shoal_api::{
     Availability, Cluster, ManagerStatus, Node, NodeRole, NodeSpec, NodeState, NodeStatus,
-    SwarmSpec, TlsInfo,
+    SwarmSpec,
 };
 use shoal_executor::Executor;
 use shoal_raft::{RaftConfig, RaftNode};
@@ -78,6 +78,11 @@ pub enum LocalState {
         node_id: String,
         addr: String,
     },
+    /// A manager whose raft data key is sealed: nothing runs until `swarm unlock`.
+    Locked {
+        node_id: String,
+        addr: String,
+    },
 }
 
 pub(crate) struct Active {
@@ -96,6 +101,10 @@ pub struct NodeRuntime {
     local: std::sync::RwLock<LocalState>,
     /// Itself, for the background loops that change the node's role.
     me: Weak<NodeRuntime>,
+    /// The unlock key given to `swarm unlock` (autolock), for reopening raft later.
+    pub(crate) kek: std::sync::Mutex<Option<crate::autolock::UnlockKey>>,
+    /// A locked manager's identity, waiting for `swarm unlock`.
+    locked: Mutex<Option<Identity>>,
 }
 
 fn io_err(what: &'static str, path: &Path, source: std::io::Error) -> ManagerError {
@@ -125,6 +134,8 @@ impl NodeRuntime {
             active: Mutex::new(None),
             local: std::sync::RwLock::new(LocalState::Inactive),
             me: me.clone(),
+            kek: std::sync::Mutex::new(None),
+            locked: Mutex::new(None),
         });
         let path = rt.identity_path();
         if path.exists() {
@@ -134,8 +145,20 @@ impl NodeRuntime {
             if identity.role == "worker" {
                 rt.activate_worker(identity).await?;
             } else {
-                let manager = rt.open_raft(&identity).await?;
-                rt.activate(identity, manager).await?;
+                match rt.open_raft(&identity).await {
+                    Ok(manager) => rt.activate(identity, manager).await?,
+                    Err(ManagerError::Autolock(crate::autolock::AutolockError::Locked)) => {
+                        tracing::warn!(
+                            "this manager is locked: run `swarm unlock` with the unlock key"
+                        );
+                        rt.set_local(LocalState::Locked {
+                            node_id: identity.node_id.clone(),
+                            addr: identity.addr.clone(),
+                        });
+                        *rt.locked.lock().await = Some(identity);
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         }
         Ok(rt)
@@ -146,11 +169,13 @@ impl NodeRuntime {
         identity: &Identity,
     ) -> Result<Arc<Manager>, ManagerError> {
         let store = Arc::new(ReplicatedStore::default());
-        let config = RaftConfig::new(
-            self.swarm_dir().join("raft"),
-            identity.raft_id,
-            identity.addr.clone(),
-        );
+        let raft_dir = self.swarm_dir().join("raft");
+        let kek = self.kek.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let dek = crate::autolock::load_dek(&raft_dir, kek.as_ref())?;
+        let config = RaftConfig {
+            data_key: Some(dek),
+            ..RaftConfig::new(raft_dir, identity.raft_id, identity.addr.clone())
+        };
         let peers = Arc::new(crate::raft_rpc::Peers::new(pki::load(&self.swarm_dir())?));
         let raft = RaftNode::open_with(config, store.clone(), peers.clone()).await?;
         Ok(Arc::new(Manager {
@@ -245,6 +270,9 @@ impl NodeRuntime {
             LocalState::Worker { .. } => Err(ControlError::Unavailable(
                 "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.".into(),
             )),
+            LocalState::Locked { .. } => Err(ControlError::Unavailable(
+                crate::autolock::LOCKED.into(),
+            )),
         }
     }
 
@@ -258,7 +286,7 @@ impl NodeRuntime {
             LocalState::Active { .. } if req.force_new_cluster => {
                 return self.force_new_cluster().await
             }
-            LocalState::Active { .. } | LocalState::Worker { .. } => {
+            LocalState::Active { .. } | LocalState::Worker { .. } | LocalState::Locked { .. } => {
                 return Err(ControlError::Unavailable(ALREADY_IN_SWARM.into()))
             }
             LocalState::Inactive => {}
@@ -292,9 +320,7 @@ impl NodeRuntime {
             subnet_size: 24,
             data_path_port: 4789,
             join_tokens: pki.tokens.clone(),
-            tls_info: TlsInfo {
-                trust_root: pki.ca.cert_pem.clone(),
-            },
+            tls_info: crate::ca_rotation::root_tls_info(&pki.ca.cert_pem),
             ..Default::default()
         };
         let node = Node {
@@ -318,13 +344,14 @@ impl NodeRuntime {
             ..Default::default()
         };
         // The node record first, so the spec written here is the one kept.
-        manager
-            .propose(vec![
-                Op::PutRootCa(Box::new(pki.ca.clone())),
-                Op::PutCluster(Box::new(cluster)),
-                Op::PutNode(Box::new(node)),
-            ])
-            .await?;
+        let autolock = cluster.spec.encryption_config.auto_lock_managers;
+        let mut ops = vec![
+            Op::PutRootCa(Box::new(pki.ca.clone())),
+            Op::PutCluster(Box::new(cluster)),
+            Op::PutNode(Box::new(node)),
+        ];
+        ops.extend(crate::control::swarm::unlock_key_op(None, autolock, false));
+        manager.propose(ops).await?;
         let path = self.identity_path();
         let raw = serde_json::to_vec_pretty(&identity).unwrap_or_default();
         write_atomic(&path, &raw)
@@ -380,6 +407,16 @@ impl NodeRuntime {
             LocalState::Inactive => return Err(ControlError::Unavailable(NOT_IN_SWARM.into())),
             LocalState::Worker { .. } => None,
             LocalState::Active { manager, .. } => Some(manager),
+            LocalState::Locked { .. } if !force => {
+                return Err(ControlError::Unavailable(
+                    "Swarm is encrypted and locked. Please unlock it first or use `--force` to ignore this message.".into(),
+                ))
+            }
+            LocalState::Locked { .. } => {
+                *self.locked.lock().await = None;
+                self.set_local(LocalState::Inactive);
+                None
+            }
         };
         if let (Some(m), false) = (&manager, force) {
             let count = crate::control::nodes::manager_count(m);
@@ -392,6 +429,33 @@ impl NodeRuntime {
         let dir = self.swarm_dir();
         std::fs::remove_dir_all(&dir)
             .map_err(|e| ControlError::Internal(io_err("removing", &dir, e).to_string()))?;
+        Ok(())
+    }
+
+    /// `swarm unlock`: opens the locked manager's raft with the key and starts it.
+    pub async fn unlock(&self, key: &str) -> Result<(), ControlError> {
+        use crate::autolock::{AutolockError, UnlockKey, INVALID_KEY, NOT_LOCKED};
+        let mut locked = self.locked.lock().await;
+        let Some(identity) = locked.clone() else {
+            return Err(match self.local() {
+                LocalState::Inactive => ControlError::Unavailable(NOT_IN_SWARM.into()),
+                _ => ControlError::Conflict(NOT_LOCKED.into()),
+            });
+        };
+        let key =
+            UnlockKey::parse(key).map_err(|_| ControlError::Unauthorized(INVALID_KEY.into()))?;
+        let raft_dir = self.swarm_dir().join("raft");
+        match crate::autolock::load_dek(&raft_dir, Some(&key)) {
+            Ok(_) => {}
+            Err(AutolockError::InvalidKey) => {
+                return Err(ControlError::Unauthorized(INVALID_KEY.into()))
+            }
+            Err(e) => return Err(ControlError::Internal(e.to_string())),
+        }
+        *self.kek.lock().unwrap_or_else(|p| p.into_inner()) = Some(key);
+        let manager = self.open_raft(&identity).await?;
+        self.activate(identity, manager).await?;
+        *locked = None;
         Ok(())
     }
 

@@ -80,8 +80,10 @@ async fn tokens_grant_their_role_and_bad_tokens_change_nothing() {
         &m,
         cluster.version.index,
         cluster.spec.clone(),
-        true,
-        false,
+        shoal_manager::control::swarm::Rotate {
+            worker_token: true,
+            ..Default::default()
+        },
     )
     .await
     .unwrap();

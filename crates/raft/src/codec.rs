@@ -4,7 +4,9 @@
 //! as a JSON header followed by the raw command bytes: serde_json would turn the opaque
 //! `Vec<u8>` command into a JSON array of numbers, roughly 3-4x its size, on the hot path.
 //!
-//! Entry layout: `[version: u8][header length: u32 LE][header JSON][command bytes]`.
+//! Entry layout: `[version: u8][header length: u32 LE][header JSON][command bytes]`. With a data
+//! key the whole encoded entry is then sealed (seal.rs); the version byte is what tells a
+//! plaintext row from a sealed one, so it must never equal `seal::MAGIC`.
 
 use std::io;
 
@@ -18,6 +20,9 @@ use crate::types::LogId;
 use crate::types::Membership;
 
 const ENTRY_FORMAT_V1: u8 = 1;
+// A stored row starting with the seal magic byte is read as encrypted (seal.rs), so no entry
+// format version may ever take that value.
+const _: () = assert!(ENTRY_FORMAT_V1 != crate::seal::MAGIC);
 const PREFIX_LEN: usize = 1 + 4;
 
 #[derive(Serialize, Deserialize)]
@@ -35,25 +40,36 @@ enum PayloadKind {
 }
 
 pub(crate) fn encode_entry(entry: &Entry) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    encode_entry_into(entry, &mut out)?;
+    Ok(out)
+}
+
+/// Appends the encoded entry to `out` (which may already hold a record header, see seal.rs),
+/// without intermediate buffers.
+pub(crate) fn encode_entry_into(entry: &Entry, out: &mut Vec<u8>) -> io::Result<()> {
     use openraft::EntryPayload;
     let (payload, command): (PayloadKind, &[u8]) = match &entry.payload {
         EntryPayload::Blank => (PayloadKind::Blank, &[]),
         EntryPayload::Normal(Command(bytes)) => (PayloadKind::Normal, bytes),
         EntryPayload::Membership(m) => (PayloadKind::Membership(m.clone()), &[]),
     };
-    let header = to_json(&EntryHeader {
+    let header = EntryHeader {
         log_id: entry.log_id,
         payload,
-    })?;
-    let header_len = u32::try_from(header.len())
-        .map_err(|_| invalid(format!("entry header too large: {} bytes", header.len())))?;
-
-    let mut out = Vec::with_capacity(PREFIX_LEN + header.len() + command.len());
+    };
+    // The header is small; reserve a typical size plus the command up front.
+    out.reserve(PREFIX_LEN + 96 + command.len());
     out.push(ENTRY_FORMAT_V1);
-    out.extend_from_slice(&header_len.to_le_bytes());
-    out.extend_from_slice(&header);
+    let len_at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    serde_json::to_writer(&mut *out, &header).map_err(|e| invalid(format!("encode: {e}")))?;
+    let header_len = out.len() - len_at - 4;
+    let header_len = u32::try_from(header_len)
+        .map_err(|_| invalid(format!("entry header too large: {header_len} bytes")))?;
+    out[len_at..len_at + 4].copy_from_slice(&header_len.to_le_bytes());
     out.extend_from_slice(command);
-    Ok(out)
+    Ok(())
 }
 
 pub(crate) fn decode_entry(bytes: &[u8]) -> io::Result<Entry> {
@@ -149,6 +165,7 @@ mod tests {
         ];
         for entry in entries {
             let bytes = encode_entry(&entry).expect("encode");
+            assert!(!crate::seal::is_sealed(&bytes));
             assert_eq!(decode_entry(&bytes).expect("decode"), entry);
             assert_eq!(decode_log_id(&bytes).expect("log id"), entry.log_id);
         }

@@ -68,9 +68,15 @@ impl Db {
         run().map_err(|e| self.err(op, e))
     }
 
-    /// An `io::Error` naming this file and the failed operation.
-    pub(crate) fn err(&self, op: &str, e: impl Display) -> io::Error {
-        io_err(op, &self.path, e)
+    /// An `io::Error` naming this file and the failed operation. It keeps the kind of an
+    /// `io::Error` raised inside the transaction (e.g. `InvalidData` for a record that cannot
+    /// be decrypted).
+    fn err(&self, op: &str, e: StoreError) -> io::Error {
+        let kind = match &e {
+            StoreError::Io(e) => e.kind(),
+            StoreError::Redb(_) => io::ErrorKind::Other,
+        };
+        io::Error::new(kind, format!("{op} {}: {e}", self.path.display()))
     }
 }
 

@@ -6,6 +6,8 @@
 //!
 //! - the durable raft log (entries, vote, committed index) in `raft-log.redb`,
 //! - the latest snapshot of the state machine in `raft-snapshot.redb`,
+//! - encryption at rest of log entries and snapshot data with the data key
+//!   ([`RaftConfig::data_key`], seal.rs),
 //! - openraft configuration (timing, snapshot policy) and its lifecycle,
 //! - the peer network: openraft RPCs encoded as opaque bytes and carried by the caller's
 //!   [`RaftTransport`]; the receiving side hands them to `RaftNode::handle_*`.
@@ -22,6 +24,7 @@ mod error;
 mod log_store;
 mod network;
 mod node;
+mod seal;
 mod snapshot_store;
 mod state_machine;
 #[cfg(test)]

@@ -1,7 +1,16 @@
 //! The durable raft log (openraft `RaftLogStorage`) on redb, in `raft-log.redb`.
 //!
 //! Tables: `logs` maps index -> encoded entry (see codec.rs); `meta` holds the vote, the
-//! committed and last-purged log ids, and the node id that owns the file.
+//! committed and last-purged log ids, the node id that owns the file and, once a data key was
+//! used, a key check record.
+//!
+//! Encryption at rest: with a data key every entry row is sealed (seal.rs), bound to its
+//! index. The `meta` rows stay plaintext: they hold no application data. The key check is a
+//! sealed constant, opened when the file is opened, so a wrong key fails right there, before
+//! anything is written, rather than at some later read; and a log sealed with a key cannot be
+//! opened without one. The first open with a key seals any plaintext rows left from before
+//! (in the same transaction that stores the key check), so from then on every entry row is
+//! sealed. (Bytes of the old plaintext rows may linger in redb's free pages until reused.)
 //!
 //! Durability: every append, vote, truncate and purge is one redb transaction committed with
 //! `Durability::Immediate` (fsync) *before* openraft is told it is done, so a `kill -9` never
@@ -31,6 +40,9 @@ use crate::db::blocking;
 use crate::db::Closed;
 use crate::db::Db;
 use crate::db::StoreError;
+use crate::seal;
+use crate::seal::Cipher;
+use crate::seal::Slot;
 use crate::types::Entry;
 use crate::types::LogId;
 use crate::types::TypeConfig;
@@ -43,20 +55,30 @@ const KEY_NODE_ID: &str = "node_id";
 const KEY_VOTE: &str = "vote";
 const KEY_COMMITTED: &str = "committed";
 const KEY_LAST_PURGED: &str = "last_purged";
+const KEY_DATA_KEY_CHECK: &str = "data_key_check";
+
+/// The plaintext of the key check record.
+const KEY_CHECK_TEXT: &[u8] = b"shoal raft log data key";
 
 /// Handle to the log file; cheap to clone, every clone sees the same data. It is its own
 /// `LogReader` because redb read transactions are independent snapshots.
 #[derive(Clone)]
 pub(crate) struct LogStore {
     db: Arc<Db>,
+    cipher: Cipher,
 }
 
 impl LogStore {
     /// Opens (or creates) the log file and checks it belongs to `node_id`: reusing another
-    /// node's log under a different id could let two nodes vote as one. Blocking.
-    pub(crate) fn open(path: &Path, node_id: u64) -> io::Result<(LogStore, Closed)> {
+    /// node's log under a different id could let two nodes vote as one. Also checks that
+    /// `cipher` has the key the log is sealed with, if any (see the module docs). Blocking.
+    pub(crate) fn open(
+        path: &Path,
+        node_id: u64,
+        cipher: Cipher,
+    ) -> io::Result<(LogStore, Closed)> {
         let (db, closed) = Db::open(path)?;
-        let store = LogStore { db };
+        let store = LogStore { db, cipher };
         // One transaction creates missing tables (so readers never miss one) and claims or
         // checks ownership of the file.
         store.db.write("initialise", Durability::Immediate, |txn| {
@@ -67,17 +89,66 @@ impl LogStore {
                 None => None,
             };
             match owner {
-                Some(owner) if owner != node_id => Err(StoreError::Io(io::Error::other(format!(
-                    "the raft log belongs to node {owner}, not node {node_id}"
-                )))),
-                Some(_) => Ok(()),
+                Some(owner) if owner != node_id => {
+                    return Err(StoreError::Io(io::Error::other(format!(
+                        "the raft log belongs to node {owner}, not node {node_id}"
+                    ))))
+                }
+                Some(_) => {}
                 None => {
                     meta.insert(KEY_NODE_ID, codec::to_json(&node_id)?.as_slice())?;
-                    Ok(())
                 }
             }
+            let check = meta.get(KEY_DATA_KEY_CHECK)?.map(|v| v.value().to_vec());
+            match check {
+                Some(check) => {
+                    let text = store.cipher.open(Slot::KeyCheck, &check)?;
+                    if !seal::is_sealed(&check) || *text != *KEY_CHECK_TEXT {
+                        return Err(StoreError::Io(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            "corrupted raft log data key check",
+                        )));
+                    }
+                }
+                None if store.cipher.is_enabled() => {
+                    let check = store.cipher.seal(Slot::KeyCheck, KEY_CHECK_TEXT)?;
+                    meta.insert(KEY_DATA_KEY_CHECK, check.as_slice())?;
+                    store.seal_plaintext_entries(txn)?;
+                }
+                None => {}
+            }
+            Ok(())
         })?;
         Ok((store, closed))
+    }
+
+    /// Seals the entries stored before a data key was set. Runs once, when the key check is
+    /// stored; the log holds at most a few snapshot intervals of entries. Rows that are
+    /// already sealed (only possible if the key check was lost) must open with this key, or
+    /// nothing is written.
+    fn seal_plaintext_entries(&self, txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+        let mut logs = txn.open_table(LOGS)?;
+        let mut plain = Vec::new();
+        for row in logs.iter()? {
+            let (index, bytes) = row?;
+            let (index, bytes) = (index.value(), bytes.value());
+            if seal::is_sealed(bytes) {
+                self.cipher.open(Slot::LogEntry(index), bytes)?;
+            } else {
+                plain.push((index, bytes.to_vec()));
+            }
+        }
+        if !plain.is_empty() {
+            tracing::info!(
+                entries = plain.len(),
+                "encrypting the raft log with the data key"
+            );
+        }
+        for (index, bytes) in plain {
+            let sealed = self.cipher.seal(Slot::LogEntry(index), &bytes)?;
+            logs.insert(index, sealed.as_slice())?;
+        }
+        Ok(())
     }
 
     /// Makes every earlier non-durable commit (the committed log id) durable. Blocking.
@@ -115,7 +186,12 @@ impl LogStore {
             let table = txn.open_table(LOGS)?;
             let last = table.last()?;
             match last {
-                Some((_, bytes)) => Ok(Some(codec::decode_log_id(bytes.value())?)),
+                Some((index, bytes)) => {
+                    let plain = self
+                        .cipher
+                        .open(Slot::LogEntry(index.value()), bytes.value())?;
+                    Ok(Some(codec::decode_log_id(&plain)?))
+                }
                 None => Ok(None),
             }
         })
@@ -129,8 +205,11 @@ impl LogStore {
             let table = txn.open_table(LOGS)?;
             let mut entries = Vec::new();
             for row in table.range::<u64>(range)? {
-                let (_, bytes) = row?;
-                entries.push(codec::decode_entry(bytes.value())?);
+                let (index, bytes) = row?;
+                let plain = self
+                    .cipher
+                    .open(Slot::LogEntry(index.value()), bytes.value())?;
+                entries.push(codec::decode_entry(&plain)?);
             }
             Ok(entries)
         })
@@ -221,16 +300,21 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I: IntoIterator<Item = Entry> + OptionalSend,
         I::IntoIter: OptionalSend,
     {
-        let rows = entries
-            .into_iter()
-            .map(|entry| Ok((entry.log_id.index, codec::encode_entry(&entry)?)))
-            .collect::<io::Result<Vec<(u64, Vec<u8>)>>>()?;
+        // Encoded and sealed on the blocking pool too, through one reused buffer.
+        let entries: Vec<Entry> = entries.into_iter().collect();
         let store = self.clone();
         blocking(move || {
+            let mut buf = Vec::new();
             store.db.write("append to", Durability::Immediate, |txn| {
                 let mut logs = txn.open_table(LOGS)?;
-                for (index, bytes) in &rows {
-                    logs.insert(*index, bytes.as_slice())?;
+                for entry in &entries {
+                    let index = entry.log_id.index;
+                    store
+                        .cipher
+                        .seal_into(Slot::LogEntry(index), &mut buf, |out| {
+                            codec::encode_entry_into(entry, out)
+                        })?;
+                    logs.insert(index, buf.as_slice())?;
                 }
                 Ok(())
             })

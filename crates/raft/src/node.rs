@@ -31,6 +31,7 @@ use crate::network::NetworkFactory;
 use crate::network::NoTransport;
 use crate::network::RaftTransport;
 use crate::network::{VoteCall, VoteEnvelope};
+use crate::seal::Cipher;
 use crate::snapshot_store::SnapshotStore;
 use crate::state_machine::StateMachineStore;
 use crate::types::Command;
@@ -125,8 +126,12 @@ impl RaftNode {
             blocking(move || {
                 std::fs::create_dir_all(&config.data_dir)
                     .map_err(|e| crate::db::io_err("create directory", &config.data_dir, e))?;
-                let (log_store, log_closed) = LogStore::open(&config.log_path(), config.node_id)?;
-                let (snapshots, snapshot_closed) = SnapshotStore::open(&config.snapshot_path())?;
+                let cipher = Cipher::new(config.data_key.as_ref());
+                // The log first: it checks the data key before anything is written.
+                let (log_store, log_closed) =
+                    LogStore::open(&config.log_path(), config.node_id, cipher.clone())?;
+                let (snapshots, snapshot_closed) =
+                    SnapshotStore::open(&config.snapshot_path(), cipher)?;
                 let sm_store = StateMachineStore::open(sm, snapshots, applied_index)?;
                 Ok((log_store, sm_store, vec![log_closed, snapshot_closed]))
             })

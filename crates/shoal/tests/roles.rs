@@ -62,7 +62,7 @@ fn running_on(d: &Daemon, service: &str, host: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn leader_among<'a>(ds: &[&'a Daemon]) -> Option<String> {
+fn leader_among(ds: &[&Daemon]) -> Option<String> {
     ds.iter().find_map(|d| {
         nodes(d)
             .into_iter()

@@ -44,6 +44,44 @@ fn apply_op(state: &mut State, index: u64, now: Timestamp, op: &Op) -> Result<()
                 t.version.index = index;
             }
         }
+        Op::SetUnlockKey(key) => {
+            let written_now = state.cluster.as_ref().map(|c| c.version.index) == Some(index);
+            if !written_now {
+                return Err(StoreError::OutOfSequence);
+            }
+            state.unlock_key = key.clone();
+        }
+        Op::StartCaRotation(next) => {
+            let c = state.cluster.as_mut().ok_or(StoreError::NoCluster)?;
+            if c.version.index != index {
+                return Err(StoreError::OutOfSequence);
+            }
+            c.root_rotation_in_progress = true;
+            state.ca_rotation = Some(crate::state::CaRotation {
+                next: (**next).clone(),
+                issuing: false,
+            });
+        }
+        Op::CaRotationIssue => {
+            let r = state
+                .ca_rotation
+                .as_mut()
+                .ok_or_else(|| StoreError::Invalid("no CA rotation in progress".into()))?;
+            r.issuing = true;
+        }
+        Op::FinishCaRotation { tokens, tls_info } => {
+            let r = state
+                .ca_rotation
+                .take()
+                .ok_or_else(|| StoreError::Invalid("no CA rotation in progress".into()))?;
+            state.ca = Some(r.next);
+            let c = state.cluster.as_mut().ok_or(StoreError::NoCluster)?;
+            c.root_rotation_in_progress = false;
+            c.join_tokens = tokens.clone();
+            c.tls_info = tls_info.clone();
+            c.version.index = index;
+            c.updated_at = now;
+        }
         Op::PutRootCa(ca) => {
             state.ca = Some((**ca).clone());
         }
@@ -76,6 +114,8 @@ fn apply_op(state: &mut State, index: u64, now: Timestamp, op: &Op) -> Result<()
             if let Some(old) = state.nodes.get(&n.id) {
                 n.created_at = old.created_at;
                 n.spec = old.spec.clone();
+                // Owned by other writers (the raft join), which may race a registration.
+                n.manager_status = old.manager_status.clone();
             } else {
                 n.created_at = now;
             }
@@ -96,6 +136,24 @@ fn apply_op(state: &mut State, index: u64, now: Timestamp, op: &Op) -> Result<()
                 return Err(StoreError::OutOfSequence);
             }
             n.spec = spec.clone();
+            n.version.index = index;
+            n.updated_at = now;
+        }
+        Op::SetManagerStatus { id, status } => {
+            let n = state
+                .nodes
+                .get_mut(id)
+                .ok_or_else(|| not_found("node", id))?;
+            n.manager_status = Some(status.clone());
+            n.version.index = index;
+            n.updated_at = now;
+        }
+        Op::SetNodeTlsInfo { id, tls_info } => {
+            let n = state
+                .nodes
+                .get_mut(id)
+                .ok_or_else(|| not_found("node", id))?;
+            n.description.tls_info = tls_info.clone();
             n.version.index = index;
             n.updated_at = now;
         }

@@ -15,4 +15,4 @@ pub use apply::apply_batch;
 pub use error::StoreError;
 pub use op::{Batch, Op};
 pub use resolve::{resolve, Kind, Resolved};
-pub use state::{CaRecord, State};
+pub use state::{CaRecord, CaRotation, State};

@@ -15,6 +15,20 @@ pub enum Op {
     /// --force-new-cluster` on a restored manager); every object is re-versioned at the
     /// restoring entry, so versions keep growing in the new log.
     Restore(Box<crate::state::State>),
+    /// Sets (autolock on, key rotation) or clears (autolock off) the managers' unlock key.
+    /// Only together with a cluster write in the same batch (it goes with a spec change, and
+    /// must not apply when that change is refused).
+    SetUnlockKey(Option<String>),
+    /// Starts a root CA rotation towards `next` (with a cluster write in the same batch, like
+    /// [`Op::SetUnlockKey`]).
+    StartCaRotation(Box<crate::state::CaRecord>),
+    /// The rotation's second phase: certificates are issued by the new root.
+    CaRotationIssue,
+    /// Ends the rotation: the new root replaces the old, with its join tokens and trust root.
+    FinishCaRotation {
+        tokens: shoal_api::JoinTokens,
+        tls_info: shoal_api::TlsInfo,
+    },
     /// Sets the cluster's root CA (at init and on CA rotation).
     PutRootCa(Box<crate::state::CaRecord>),
     PutCluster(Box<Cluster>),
@@ -23,12 +37,23 @@ pub enum Op {
         cluster: Box<Cluster>,
         expected_version: u64,
     },
-    /// Creates or refreshes a node's description and status; keeps its spec if it exists.
+    /// Creates or refreshes a node's description and status; keeps its spec and manager
+    /// status if it exists.
     PutNode(Box<Node>),
     UpdateNodeSpec {
         id: String,
         spec: NodeSpec,
         expected_version: u64,
+    },
+    /// Where a manager listens (set when it joins the raft).
+    SetManagerStatus {
+        id: String,
+        status: shoal_api::ManagerStatus,
+    },
+    /// What a node trusts and who issued its certificate (reported after each renewal).
+    SetNodeTlsInfo {
+        id: String,
+        tls_info: shoal_api::TlsInfo,
     },
     SetNodeStatus {
         id: String,

@@ -16,6 +16,22 @@ pub struct State {
     /// certificates. Never returned by the API.
     #[serde(default)]
     pub ca: Option<CaRecord>,
+    /// The managers' unlock key (`SWMKEY-1-...`) while autolock is on. Only
+    /// `GET /swarm/unlockkey` shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlock_key: Option<String>,
+    /// A root CA rotation in progress (`swarm ca --rotate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_rotation: Option<CaRotation>,
+}
+
+/// A root CA rotation: nodes first trust both roots, then get certificates from the new one,
+/// then trust only the new one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaRotation {
+    pub next: CaRecord,
+    /// Every live node trusts both roots: certificates now come from the new one.
+    pub issuing: bool,
 }
 
 /// The root CA as kept in the replicated state.

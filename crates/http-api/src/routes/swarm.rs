@@ -74,10 +74,35 @@ pub async fn update(
         &m,
         version(&q)?,
         spec,
-        flag(&q, "rotateWorkerToken"),
-        flag(&q, "rotateManagerToken"),
+        swarm::Rotate {
+            worker_token: flag(&q, "rotateWorkerToken"),
+            manager_token: flag(&q, "rotateManagerToken"),
+            manager_unlock_key: flag(&q, "rotateManagerUnlockKey"),
+        },
     )
     .await?;
+    Ok(reply(200, &serde_json::Value::Null))
+}
+
+/// `GET /swarm/unlockkey`.
+pub async fn unlock_key(State(st): State<AppState>) -> ApiResult<Response> {
+    let m = st.runtime.manager()?;
+    Ok(reply(
+        200,
+        &serde_json::json!({ "UnlockKey": swarm::unlock_key(&m)? }),
+    ))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct UnlockRequest {
+    unlock_key: String,
+}
+
+/// `POST /swarm/unlock` {UnlockKey}.
+pub async fn unlock(State(st): State<AppState>, body: Bytes) -> ApiResult<Response> {
+    let req: UnlockRequest = json(&body)?;
+    st.runtime.unlock(&req.unlock_key).await?;
     Ok(reply(200, &serde_json::Value::Null))
 }
 

@@ -15,6 +15,7 @@ fn swarm_header(st: &AppState) -> &'static str {
         LocalState::Inactive => "inactive",
         LocalState::Worker { .. } => "active/worker",
         LocalState::Active { .. } => "active/manager",
+        LocalState::Locked { .. } => "locked",
     }
 }
 
@@ -66,6 +67,14 @@ pub async fn info(State(st): State<AppState>) -> Response {
         LocalState::Inactive => json!({
             "NodeID": "", "NodeAddr": "", "LocalNodeState": "inactive",
             "ControlAvailable": false, "Error": "", "RemoteManagers": null,
+        }),
+        LocalState::Locked { node_id, addr } => json!({
+            "NodeID": node_id,
+            "NodeAddr": addr.split(':').next().unwrap_or_default(),
+            "LocalNodeState": "locked",
+            "ControlAvailable": false,
+            "Error": "",
+            "RemoteManagers": null,
         }),
         LocalState::Worker { node_id, addr } => json!({
             "NodeID": node_id,

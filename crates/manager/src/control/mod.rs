@@ -25,6 +25,8 @@ pub enum ControlError {
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
     Internal(String),
 }
 
@@ -37,6 +39,7 @@ impl ControlError {
             ControlError::InvalidArgument(_) => 400,
             ControlError::OutOfSequence | ControlError::Internal(_) => 500,
             ControlError::Unavailable(_) => 503,
+            ControlError::Unauthorized(_) => 401,
         }
     }
 

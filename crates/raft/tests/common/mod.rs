@@ -139,3 +139,23 @@ pub fn snapshot_index(dir: &Path) -> Option<u64> {
     let meta: serde_json::Value = serde_json::from_slice(meta.value()).unwrap();
     meta["last_log_id"]["index"].as_u64()
 }
+
+/// Every row of `raft-log.redb`'s entry table, as stored; the node must be shut down.
+pub fn log_values(dir: &Path) -> Vec<Vec<u8>> {
+    use redb::ReadableTable;
+    let db = redb::Database::open(dir.join("raft-log.redb")).expect("open log file");
+    let txn = db.begin_read().unwrap();
+    let table = txn.open_table(LOGS).unwrap();
+    let rows = table.iter().unwrap();
+    rows.map(|row| row.unwrap().1.value().to_vec()).collect()
+}
+
+/// The row names in `raft-snapshot.redb`; the node must be shut down.
+pub fn snapshot_keys(dir: &Path) -> Vec<String> {
+    use redb::ReadableTable;
+    let db = redb::Database::open(dir.join("raft-snapshot.redb")).expect("open snapshot file");
+    let txn = db.begin_read().unwrap();
+    let table = txn.open_table(SNAPSHOT).unwrap();
+    let rows = table.iter().unwrap();
+    rows.map(|row| row.unwrap().0.value().to_string()).collect()
+}

@@ -8,10 +8,8 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::ServerConfig;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -35,17 +33,17 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 /// wired to `kill`.
 pub(crate) fn spawn(
     listener: TcpListener,
-    config: Arc<ServerConfig>,
+    config: super::TlsHandle,
     kill: CancellationToken,
 ) -> (JoinHandle<()>, Incoming) {
     let (tx, rx) = mpsc::channel(16);
-    let task = tokio::spawn(accept_loop(listener, TlsAcceptor::from(config), tx, kill));
+    let task = tokio::spawn(accept_loop(listener, config, tx, kill));
     (task, ReceiverStream::new(rx))
 }
 
 async fn accept_loop(
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    config: super::TlsHandle,
     tx: mpsc::Sender<Result<Conn, Infallible>>,
     kill: CancellationToken,
 ) {
@@ -56,10 +54,12 @@ async fn accept_loop(
         };
         match accepted {
             Ok((tcp, remote)) => {
+                // The configuration current at accept time: a reload (certificate renewal,
+                // CA rotation) applies to every new connection.
                 tokio::spawn(handshake(
                     tcp,
                     remote,
-                    acceptor.clone(),
+                    TlsAcceptor::from(config.current()),
                     tx.clone(),
                     kill.clone(),
                 ));

@@ -55,7 +55,7 @@ use access::Guarded;
 /// The RPC server of a node, under construction: add services, then [`RpcServer::serve`].
 #[derive(Debug)]
 pub struct RpcServer {
-    config: Arc<ServerConfig>,
+    config: TlsHandle,
     cluster_id: Arc<str>,
     routes: RoutesBuilder,
     drain_timeout: Duration,
@@ -77,11 +77,16 @@ impl RpcServer {
     /// must offer ALPN `h2`; client certificates it accepts are checked against `cluster_id`.
     pub fn with_config(config: ServerConfig, cluster_id: &str) -> RpcServer {
         RpcServer {
-            config: Arc::new(config),
+            config: TlsHandle(Arc::new(std::sync::RwLock::new(Arc::new(config)))),
             cluster_id: cluster_id.into(),
             routes: RoutesBuilder::default(),
             drain_timeout: settings::DRAIN_TIMEOUT,
         }
+    }
+
+    /// A handle to replace the server's TLS material while it serves.
+    pub fn tls_handle(&self) -> TlsHandle {
+        self.config.clone()
     }
 
     /// Serves the CA ([`Access::Anyone`]: joining nodes have no certificate yet).
@@ -184,6 +189,24 @@ impl RpcServer {
             addr,
             reason: chain(&e),
         })
+    }
+}
+
+/// The server's TLS configuration, replaceable at run time: a renewed certificate or a new
+/// trust bundle (CA rotation) applies to new connections without restarting the server.
+#[derive(Debug, Clone)]
+pub struct TlsHandle(Arc<std::sync::RwLock<Arc<ServerConfig>>>);
+
+impl TlsHandle {
+    /// Uses `tls` for every connection accepted from now on.
+    pub fn reload(&self, tls: &NodeTls) -> Result<(), RpcError> {
+        let config = Arc::new(tls::server_config(tls)?);
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = config;
+        Ok(())
+    }
+
+    pub(crate) fn current(&self) -> Arc<ServerConfig> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 

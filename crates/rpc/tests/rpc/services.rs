@@ -73,6 +73,7 @@ impl Ca for TestCa {
             node_id: JOINED_ID.into(),
             cert_pem,
             role: Role::Worker.to_string(),
+            ..Default::default()
         }))
     }
 }
@@ -106,7 +107,7 @@ impl Dispatcher for TestDispatcher {
             let tasks_json = json::encode("task list", &tasks)?;
             tx.send(Ok(Assignments {
                 tasks_json,
-                managers: vec![],
+                ..Default::default()
             }))
             .await
             .unwrap();

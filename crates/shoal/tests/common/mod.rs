@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod testbed;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -214,6 +216,15 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // The daemon's side of a failed test, for CI logs.
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("--- last lines of {}'s daemon log ---", self.hostname);
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
         if self.child.is_some() {
             // Leave the swarm so docker-executor containers are removed, then stop.
             let _ = self.http("POST", "/swarm/leave?force=1", None);
@@ -338,4 +349,112 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free port")
+}
+
+/// A `shoal daemon` (process executor) on a temporary data dir and unix socket, started
+/// with extra flags, which `Daemon` does not take. It is not waited for: call `wait_ready`,
+/// or `wait_exit` when it is meant to refuse to start. SIGTERM (then SIGKILL) on drop.
+pub struct DaemonWithArgs {
+    pub dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl DaemonWithArgs {
+    /// Starts it with `extra` flags and `env` set (e.g. `DOCKER_CERT_PATH`).
+    pub fn spawn(extra: &[&str], env: &[(&str, &Path)]) -> DaemonWithArgs {
+        let dir = tempfile::Builder::new()
+            .prefix("shoal-it-")
+            .tempdir()
+            .expect("tempdir");
+        let log = std::fs::File::create(dir.path().join("daemon.log")).expect("log file");
+        let mut cmd = Command::new(SHOAL);
+        // As in `Daemon::spawn`: the daemon dies with the test thread that started it.
+        // SAFETY: prctl in the forked child before exec; async-signal-safe.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let sock = dir.path().join("shoal.sock");
+        cmd.args(["daemon", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .arg("-H")
+            .arg(format!("unix://{}", sock.display()))
+            .args(["--executor", "process", "--hostname", "testnode"])
+            .args(extra)
+            .env("SHOAL_LOG", "info,openraft=warn")
+            // Hermetic: no TLS files from the environment unless the test passes some.
+            .env_remove("DOCKER_CERT_PATH");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn shoal daemon");
+        DaemonWithArgs { dir, child }
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("shoal.sock")
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
+    }
+
+    /// Waits until the API answers on the unix socket; panics (with the log) if the daemon
+    /// exits first.
+    pub fn wait_ready(&mut self) {
+        let sock = self.socket();
+        wait_for(
+            "the daemon's API to answer",
+            Duration::from_secs(30),
+            || {
+                if let Ok(Some(st)) = self.child.try_wait() {
+                    panic!(
+                        "the daemon exited ({st}) instead of starting:\n{}",
+                        self.log()
+                    );
+                }
+                ping(&sock)
+            },
+        );
+    }
+
+    /// Waits for the daemon to exit by itself; returns its status.
+    pub fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let mut status = None;
+        wait_for("the daemon to exit", limit, || {
+            status = self.child.try_wait().expect("wait");
+            status.is_some()
+        });
+        status.expect("exited")
+    }
+
+    /// An HTTP request over the unix socket: (status, body).
+    pub fn http(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        http(&self.socket(), method, path, body)
+    }
+}
+
+impl Drop for DaemonWithArgs {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            // SAFETY: sending a signal to our own child process.
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while let Ok(None) = self.child.try_wait() {
+                if Instant::now() > deadline {
+                    let _ = self.child.kill();
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = self.child.wait();
+        }
+    }
 }

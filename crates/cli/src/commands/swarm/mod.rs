@@ -1,10 +1,13 @@
 //! `shoal swarm ...`: create a swarm, join one, show or rotate join
-//! tokens, change its settings, leave it.
+//! tokens, change its settings, lock and unlock it, leave it.
 
+pub mod ca;
 pub mod init;
 pub mod join;
 pub mod join_token;
 pub mod leave;
+pub mod unlock;
+pub mod unlock_key;
 pub mod update;
 
 use crate::commands::Ctx;
@@ -19,6 +22,8 @@ pub struct SwarmArgs {
 
 #[derive(Subcommand, Debug, Clone)]
 pub enum SwarmCommand {
+    /// Display and rotate the root CA
+    Ca(ca::CaArgs),
     /// Initialize a swarm
     Init(init::InitArgs),
     /// Join a swarm as a node and/or manager
@@ -28,16 +33,24 @@ pub enum SwarmCommand {
     JoinToken(join_token::JoinTokenArgs),
     /// Leave the swarm
     Leave(leave::LeaveArgs),
+    /// Unlock swarm
+    Unlock(unlock::UnlockArgs),
+    /// Manage the unlock key
+    #[command(name = "unlock-key")]
+    UnlockKey(unlock_key::UnlockKeyArgs),
     /// Update the swarm
     Update(update::UpdateArgs),
 }
 
 pub async fn run(ctx: &mut Ctx, args: SwarmArgs) -> anyhow::Result<()> {
     match args.cmd {
+        SwarmCommand::Ca(a) => ca::run(ctx, a).await,
         SwarmCommand::Init(a) => init::run(ctx, a).await,
         SwarmCommand::Join(a) => join::run(ctx, a).await,
         SwarmCommand::JoinToken(a) => join_token::run(ctx, a).await,
         SwarmCommand::Leave(a) => leave::run(ctx, a).await,
+        SwarmCommand::Unlock(a) => unlock::run(ctx, a).await,
+        SwarmCommand::UnlockKey(a) => unlock_key::run(ctx, a).await,
         SwarmCommand::Update(a) => update::run(ctx, a).await,
     }
 }
