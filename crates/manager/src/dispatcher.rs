@@ -16,6 +16,9 @@ pub struct Dispatcher {
     addr: String,
     /// When each node's agent was last heard from (kept in memory, per manager).
     last_seen: Mutex<HashMap<String, Timestamp>>,
+    /// When each node's session last closed (leader's view): a crashed node's connection
+    /// closes at once, so it is down long before its heartbeats are overdue.
+    closed: Mutex<HashMap<String, Timestamp>>,
 }
 
 impl Dispatcher {
@@ -24,7 +27,26 @@ impl Dispatcher {
             manager,
             addr,
             last_seen: Mutex::new(HashMap::new()),
+            closed: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// A node's session on this manager closed: the leader records it, a follower tells the
+    /// leader.
+    pub async fn session_closed(&self, node_id: &str) {
+        if self.manager.raft.is_leader() {
+            self.note_closed(node_id);
+        } else {
+            let _ = self.forward(node_id, true).await;
+        }
+    }
+
+    /// Leader: records that `node_id`'s session closed now.
+    pub fn note_closed(&self, node_id: &str) {
+        self.closed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(node_id.to_string(), Timestamp::now());
     }
 
     fn seen(&self, node_id: &str) {
@@ -54,7 +76,7 @@ impl Dispatcher {
         loop {
             let period = self.period();
             tokio::select! {
-                _ = tokio::time::sleep(period / 2) => {}
+                _ = tokio::time::sleep(period / 4) => {}
                 _ = leader.changed() => { leader_since = Timestamp::now(); continue; }
                 _ = stop.changed() => return,
             }
@@ -67,12 +89,20 @@ impl Dispatcher {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .clone();
+                let closed = self
+                    .closed
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone();
                 shoal_core::liveness::expired(
                     &self.manager.read(),
-                    &seen,
-                    leader_since,
+                    &shoal_core::liveness::Heard {
+                        seen: &seen,
+                        closed: &closed,
+                        leader_since,
+                    },
                     Timestamp::now(),
-                    period * shoal_core::liveness::GRACE_FACTOR,
+                    period,
                 )
             };
             if !ops.is_empty() {
@@ -112,6 +142,11 @@ impl Dispatcher {
 
     /// Sends a node's heartbeat to the leader's dispatcher; None if it cannot be reached.
     async fn forward_heartbeat(&self, node_id: &str) -> Option<Duration> {
+        self.forward(node_id, false).await
+    }
+
+    /// A heartbeat (or a closed session) for the leader's dispatcher.
+    async fn forward(&self, node_id: &str, session_closed: bool) -> Option<Duration> {
         let leader = self.manager.raft.current_leader()?;
         let addr = self
             .manager
@@ -124,6 +159,7 @@ impl Dispatcher {
         let resp = shoal_rpc::client::dispatcher(ch)
             .heartbeat(shoal_rpc::pb::HeartbeatRequest {
                 node_id: node_id.to_string(),
+                session_closed,
             })
             .await
             .ok()?;

@@ -28,15 +28,25 @@ impl Manager {
         let result = attempt
             .await
             .unwrap_or(Err(shoal_raft::RaftError::NoLeader));
-        let answer = match result {
-            Ok(a) => a,
+        let (answer, forwarded) = match result {
+            Ok(a) => (a, false),
             // A follower forwards the write to the leader.
             Err(shoal_raft::RaftError::NotLeader { leader: Some(id) }) => {
-                self.forward(id, bytes).await?
+                (self.forward(id, bytes).await?, true)
             }
             Err(e) => return Err(e.into()),
         };
-        serde_json::from_slice(&answer).map_err(|e| ManagerError::Decode(e.to_string()))
+        let results: BatchResult =
+            serde_json::from_slice(&answer).map_err(|e| ManagerError::Decode(e.to_string()))?;
+        if forwarded {
+            // Read your writes: this manager serves reads from its own copy, so return only
+            // once that copy includes the write (it normally does within a round trip).
+            let index = results.iter().filter_map(|r| r.as_ref().ok()).max();
+            if let Some(&index) = index {
+                let _ = self.raft.wait_applied(index, PROPOSE_TIMEOUT).await;
+            }
+        }
+        Ok(results)
     }
 
     async fn forward(&self, leader: u64, command: Vec<u8>) -> Result<Vec<u8>, ManagerError> {

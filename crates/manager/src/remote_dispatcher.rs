@@ -237,6 +237,7 @@ impl DispatcherApi for RemoteDispatcher {
         let resp = client::dispatcher(self.channel())
             .heartbeat(pb::HeartbeatRequest {
                 node_id: node_id.to_string(),
+                session_closed: false,
             })
             .await
             .map_err(|s| unavailable(s.message()))?;

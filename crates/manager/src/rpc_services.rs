@@ -129,6 +129,7 @@ async fn session_stream(
     let mut last = None;
     loop {
         tokio::select! {
+            _ = tx.closed() => return,
             set = sets.recv() => match set {
                 Some(set) => last = Some(set),
                 None => return,
@@ -196,7 +197,13 @@ impl pb::dispatcher_server::Dispatcher for DispatcherService {
             .map_err(|e| Status::unavailable(e.to_string()))?;
         let manager = self.dispatcher.manager().clone();
         let (tx, out) = tokio::sync::mpsc::channel(4);
-        tokio::spawn(session_stream(manager, r.node_id.clone(), rx, tx));
+        let dispatcher = self.dispatcher.clone();
+        let node_id = r.node_id.clone();
+        tokio::spawn(async move {
+            // Ends when the node's connection closes (or the manager stops serving it).
+            session_stream(manager, node_id.clone(), rx, tx).await;
+            dispatcher.session_closed(&node_id).await;
+        });
         let stream = tokio_stream::wrappers::ReceiverStream::new(out);
         Ok(Response::new(Box::pin(stream)))
     }
@@ -228,6 +235,12 @@ impl pb::dispatcher_server::Dispatcher for DispatcherService {
         req: Request<pb::HeartbeatRequest>,
     ) -> Result<Response<pb::HeartbeatResponse>, Status> {
         check_node(&req, &req.get_ref().node_id)?;
+        if req.get_ref().session_closed {
+            self.dispatcher.note_closed(&req.get_ref().node_id);
+            return Ok(Response::new(pb::HeartbeatResponse {
+                period_nanos: self.dispatcher.period().as_nanos() as i64,
+            }));
+        }
         let period = self
             .dispatcher
             .heartbeat(&req.get_ref().node_id)

@@ -115,7 +115,7 @@ fn a_backup_restored_with_force_new_cluster_brings_the_cluster_back() {
     wait_for("m1 back in the cluster", LONG, || {
         nodes(&managers[1])
             .iter()
-            .any(|(h, s, m)| h == "m1" && s == "Ready" && m == "Reachable")
+            .any(|(h, s, m)| h == "m1" && s == "Ready" && (m == "Reachable" || m == "Leader"))
     });
 
     // Disaster: every manager dies.

@@ -11,7 +11,7 @@
 //! use shoal_rpc::{client, pb, tls};
 //! let channel = client::connect("10.0.0.1:2377", tls::client_config(&tls)?).await?;
 //! let period = client::dispatcher(channel)
-//!     .heartbeat(pb::HeartbeatRequest { node_id: "node1".into() })
+//!     .heartbeat(pb::HeartbeatRequest { node_id: "node1".into(), ..Default::default() })
 //!     .await?
 //!     .into_inner()
 //!     .period_nanos;

@@ -57,6 +57,7 @@ async fn worker_heartbeat_is_seen_with_its_identity() {
     let period = client::dispatcher(channel)
         .heartbeat(HeartbeatRequest {
             node_id: WORKER_ID.into(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -116,6 +117,7 @@ async fn without_a_certificate_only_the_ca_answers() {
         client::dispatcher(channel.clone())
             .heartbeat(HeartbeatRequest {
                 node_id: WORKER_ID.into(),
+                ..Default::default()
             })
             .await
             .unwrap_err(),
@@ -144,6 +146,7 @@ async fn without_a_certificate_only_the_ca_answers() {
     client::dispatcher(channel)
         .heartbeat(HeartbeatRequest {
             node_id: JOINED_ID.into(),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -166,6 +169,7 @@ async fn a_certificate_from_another_root_gets_nothing() {
             let err = client::dispatcher(channel.clone())
                 .heartbeat(HeartbeatRequest {
                     node_id: "intruder000000000000000001".into(),
+                    ..Default::default()
                 })
                 .await
                 .unwrap_err();
