@@ -8,6 +8,7 @@
 
 pub mod liveness;
 pub mod orchestrator;
+pub mod placement;
 pub mod plan;
 pub mod reaper;
 pub mod restart;

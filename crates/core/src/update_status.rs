@@ -25,7 +25,7 @@ pub fn check(state: &State, now: Timestamp, plan: &mut Plan) {
             .collect();
         let settled = runnable
             .iter()
-            .all(|t| !is_dirty(t, svc) && t.status.state == TaskState::Running);
+            .all(|t| !is_dirty(t, svc, &state.nodes) && t.status.state == TaskState::Running);
         let enough = match svc.spec.mode.kind() {
             ModeKind::Replicated(n) => runnable.len() as u64 == n,
             _ => true,

@@ -51,8 +51,13 @@ impl Harness {
     }
 
     pub fn add_node(&mut self, hostname: &str) -> String {
+        self.add_node_with(hostname, |_| {})
+    }
+
+    /// Adds a ready node `node-<hostname>` after `f` has adjusted it (labels, address...).
+    pub fn add_node_with(&mut self, hostname: &str, f: impl FnOnce(&mut Node)) -> String {
         let id = format!("node-{hostname}");
-        let node = Node {
+        let mut node = Node {
             id: id.clone(),
             spec: NodeSpec::default(),
             description: NodeDescription {
@@ -65,8 +70,25 @@ impl Harness {
             },
             ..Default::default()
         };
+        f(&mut node);
         self.apply(vec![Op::PutNode(Box::new(node))]);
         id
+    }
+
+    /// `node update --label-add k=v` (or `--label-rm k` when `value` is None).
+    pub fn set_node_label(&mut self, id: &str, key: &str, value: Option<&str>) {
+        let n = self.state.nodes[id].clone();
+        let mut spec = n.spec.clone();
+        match value {
+            Some(v) => spec.labels.insert(key.into(), v.into()),
+            None => spec.labels.remove(key),
+        };
+        let r = self.apply(vec![Op::UpdateNodeSpec {
+            id: id.into(),
+            spec,
+            expected_version: n.version.index,
+        }]);
+        r[0].as_ref().expect("node update");
     }
 
     pub fn set_node_state(&mut self, id: &str, state: NodeState) {

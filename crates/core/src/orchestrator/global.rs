@@ -1,7 +1,9 @@
-//! The global orchestrator: one task on every node that accepts tasks; tasks on drained,
-//! down or removed nodes are shut down; paused nodes keep theirs but get no new ones.
+//! The global orchestrator: one task on every node that accepts tasks and satisfies the
+//! service's placement constraints; tasks on drained, down, removed or no longer matching
+//! nodes are shut down; paused nodes keep theirs but get no new ones.
 
 use super::slot::{reconcile_slot, UpdateBudget};
+use crate::placement::Rules;
 use crate::plan::Plan;
 use crate::slots::{group, SlotKey};
 use shoal_api::ids::IdSource;
@@ -16,12 +18,14 @@ pub fn reconcile(
     plan: &mut Plan,
 ) {
     let groups = group(state.tasks_of_service(&service.id));
-    let mut budget = UpdateBudget::new(service, groups.values().flatten().copied());
+    let mut budget = UpdateBudget::new(state, service, groups.values().flatten().copied());
+    let rules = Rules::of(&service.spec.task_template);
+    let keeps = |n: &shoal_api::Node| n.keeps_tasks() && rules.matches(n);
     for (key, tasks) in &groups {
         let SlotKey::Node(node_id) = key else {
             continue;
         };
-        let keep = state.nodes.get(node_id).is_some_and(|n| n.keeps_tasks());
+        let keep = state.nodes.get(node_id).is_some_and(keeps);
         if !keep {
             for t in tasks {
                 if plan.desired_of(t) > TaskState::Running {
@@ -32,7 +36,7 @@ pub fn reconcile(
         }
     }
     for node in state.nodes.values() {
-        if !node.keeps_tasks() {
+        if !keeps(node) {
             continue;
         }
         let key = SlotKey::Node(node.id.clone());

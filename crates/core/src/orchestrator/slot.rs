@@ -1,12 +1,14 @@
 //! One slot of a service: restart what ended, replace what was lost, roll what is out of
 //! date (stop-first), and fill the slot when it is empty.
 
+use crate::placement::Rules;
 use crate::plan::Plan;
 use crate::restart;
 use crate::slots::{is_live, SlotKey};
 use shoal_api::ids::IdSource;
-use shoal_api::{RestartInfo, Service, Task, TaskState, TaskStatus, Timestamp};
+use shoal_api::{Node, RestartInfo, Service, Task, TaskState, TaskStatus, Timestamp};
 use shoal_store::{Op, State};
+use std::collections::BTreeMap;
 
 /// How many more slots a rolling update may take down in this pass (UpdateConfig.Parallelism).
 pub struct UpdateBudget {
@@ -15,7 +17,11 @@ pub struct UpdateBudget {
 
 impl UpdateBudget {
     /// Parallelism minus the up-to-date tasks still on their way to running.
-    pub fn new<'a>(service: &Service, tasks: impl Iterator<Item = &'a Task>) -> UpdateBudget {
+    pub fn new<'a>(
+        state: &State,
+        service: &Service,
+        tasks: impl Iterator<Item = &'a Task>,
+    ) -> UpdateBudget {
         let parallelism = service
             .spec
             .update_config
@@ -26,7 +32,9 @@ impl UpdateBudget {
         }
         let in_flight = tasks
             .filter(|t| {
-                !is_dirty(t, service) && t.is_runnable() && t.status.state < TaskState::Running
+                !is_dirty(t, service, &state.nodes)
+                    && t.is_runnable()
+                    && t.status.state < TaskState::Running
             })
             .count() as u64;
         UpdateBudget {
@@ -81,9 +89,31 @@ pub fn new_task(
 }
 
 /// The task runs an older task spec than the service's: an update must replace it.
-/// (A change elsewhere in the service spec, the replica count say, restarts nothing.)
-pub fn is_dirty(task: &Task, service: &Service) -> bool {
-    task.spec != service.spec.task_template
+/// (A change elsewhere in the service spec, the replica count say, restarts nothing.) As in
+/// Swarm, when only the placement differs (or nothing but the spec version), the task is
+/// replaced only if its node no longer satisfies the service's constraints.
+pub fn is_dirty(task: &Task, service: &Service, nodes: &BTreeMap<String, Node>) -> bool {
+    let want = &service.spec.task_template;
+    let placement_only = task.spec == *want
+        || (task.spec.placement != want.placement && {
+            let mut t = task.spec.clone();
+            t.placement = want.placement.clone();
+            t == *want
+        });
+    if !placement_only {
+        return true;
+    }
+    if task.spec_version == service.spec_version
+        || want
+            .placement
+            .as_ref()
+            .is_none_or(|p| p.constraints.is_empty())
+    {
+        return false;
+    }
+    nodes
+        .get(&task.node_id)
+        .is_some_and(|n| !Rules::of(want).matches(n))
 }
 
 /// How an empty slot is refilled, from its newest task: `Fresh` (no history, or the spec
@@ -95,7 +125,7 @@ enum Refill {
     Stay,
 }
 
-fn refill(service: &Service, tasks: &[&Task]) -> Refill {
+fn refill(state: &State, service: &Service, tasks: &[&Task]) -> Refill {
     let Some(last) = tasks.last() else {
         return Refill::Fresh;
     };
@@ -103,7 +133,7 @@ fn refill(service: &Service, tasks: &[&Task]) -> Refill {
         last.status.state,
         TaskState::Complete | TaskState::Failed | TaskState::Rejected
     );
-    if !ended_on_its_own || is_dirty(last, service) {
+    if !ended_on_its_own || is_dirty(last, service, &state.nodes) {
         return Refill::Fresh;
     }
     match restart::decide(service.spec.task_template.restart_policy.as_ref(), last) {
@@ -167,7 +197,7 @@ pub fn reconcile_slot(
 
     // Rolling update, stop-first: the newest runnable task is out of date.
     if let Some(current) = runnable.last() {
-        let dirty = is_dirty(current, service);
+        let dirty = is_dirty(current, service, &state.nodes);
         if !dirty && current.spec_version != service.spec_version {
             plan.ops.push(Op::SetTaskSpecVersion {
                 id: current.id.clone(),
@@ -176,7 +206,7 @@ pub fn reconcile_slot(
         }
         let waiting_successor = runnable
             .iter()
-            .any(|t| !is_dirty(t, service) && t.id != current.id);
+            .any(|t| !is_dirty(t, service, &state.nodes) && t.id != current.id);
         if dirty && !waiting_successor && budget.take() {
             plan.set_desired(&current.id, TaskState::Shutdown);
             let info = RestartInfo {
@@ -197,7 +227,7 @@ pub fn reconcile_slot(
     if !may_create {
         return;
     }
-    match refill(service, tasks) {
+    match refill(state, service, tasks) {
         Refill::Fresh => {
             plan.new_tasks
                 .push(new_task(service, key, ids, now, TaskState::Running, None))

@@ -13,6 +13,8 @@ pub const FILTERS: &[&str] = &["name", "id", "label", "mode", "runtime"];
 
 fn check(spec: &ServiceSpec) -> Result<(), ControlError> {
     validate_service_spec(spec).map_err(ControlError::invalid)?;
+    shoal_core::placement::validate(spec.task_template.placement.as_ref())
+        .map_err(ControlError::invalid)?;
     if matches!(
         spec.mode.kind(),
         ModeKind::ReplicatedJob { .. } | ModeKind::GlobalJob

@@ -17,6 +17,8 @@ pub struct Daemon {
     pub dir: tempfile::TempDir,
     pub executor: &'static str,
     pub hostname: String,
+    /// Further `shoal daemon` flags (e.g. `--label k=v`).
+    pub extra: Vec<String>,
     child: Option<Child>,
 }
 
@@ -40,6 +42,11 @@ impl Daemon {
 
     /// Like `start`, with the node's hostname.
     pub fn start_named(executor: &'static str, hostname: &str) -> Daemon {
+        Daemon::start_with(executor, hostname, &[])
+    }
+
+    /// Like `start_named`, with further daemon flags (kept for restarts).
+    pub fn start_with(executor: &'static str, hostname: &str, extra: &[&str]) -> Daemon {
         let dir = tempfile::Builder::new()
             .prefix("shoal-it-")
             .tempdir()
@@ -48,6 +55,7 @@ impl Daemon {
             dir,
             executor,
             hostname: hostname.to_string(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
             child: None,
         };
         d.spawn();
@@ -75,6 +83,7 @@ impl Daemon {
             .arg(self.data_dir())
             .args(["-H", &self.host(), "--executor", self.executor])
             .args(["--hostname", &self.hostname])
+            .args(&self.extra)
             .env("SHOAL_LOG", "info,openraft=warn")
             .stdout(Stdio::null())
             .stderr(log.try_clone().expect("log"))
