@@ -64,12 +64,20 @@ impl Runner {
     }
 
     async fn stop(&mut self) {
-        if self.observed >= TaskState::Accepted && !self.observed.is_terminal() {
+        if self.observed.is_terminal() {
+            return;
+        }
+        if self.observed >= TaskState::Accepted {
             let err = match self.ctl.shutdown().await {
                 Ok(()) => String::new(),
                 Err(e) => e.to_string(),
             };
             self.set(TaskState::Shutdown, "shutdown", err, None);
+        } else {
+            // Never accepted (e.g. assigned while this node was cut off, then replaced):
+            // nothing runs, so it is shut down as it is. Leaving the state unchanged would
+            // make the runner loop without ever waiting.
+            self.set(TaskState::Shutdown, "shutdown", String::new(), None);
         }
     }
 

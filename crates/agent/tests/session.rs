@@ -201,3 +201,41 @@ async fn runs_tasks_survives_a_broken_stream_and_removes_what_leaves() {
     stop_tx.send(Some(Stop::Daemon)).unwrap();
     agent.await.unwrap();
 }
+
+/// A task assigned while the node was unreachable and shut down before it was ever accepted:
+/// reported shut down at once, without an executor call, and the agent carries on (it used
+/// to spin on it and starve the runtime).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_shut_down_before_it_was_accepted_is_reported_and_left_alone() {
+    let log = Arc::new(Log::default());
+    let dispatcher = Arc::new(FakeDispatcher {
+        log: log.clone(),
+        sessions: Mutex::new(vec![]),
+        opened: Notify::new(),
+    });
+    let (stop_tx, stop_rx) = watch::channel(None);
+    let cfg = AgentConfig {
+        node_id: "n1".into(),
+        hostname: None,
+        engine_labels: Default::default(),
+        executor: Arc::new(FakeExecutor(log.clone())),
+        dispatcher: dispatcher.clone(),
+    };
+    let agent = tokio::spawn(Agent::run(cfg, stop_rx));
+    let session = loop {
+        let opened = dispatcher.opened.notified();
+        if let Some(tx) = dispatcher.sessions.lock().unwrap().first().cloned() {
+            break tx;
+        }
+        opened.await;
+    };
+    let mut gone = task("t1");
+    gone.desired_state = TaskState::Shutdown;
+    session.send(vec![gone, task("t2")]).await.unwrap();
+    log.wait_for("t1 shutdown", 1).await;
+    log.wait_for("t2 running", 1).await;
+    assert_eq!(log.count("start t1"), 0, "never started");
+    assert_eq!(log.count("shutdown t1"), 0, "no executor call for it");
+    stop_tx.send(Some(Stop::Daemon)).unwrap();
+    agent.await.unwrap();
+}

@@ -1,18 +1,21 @@
 //! Clusters on the network-namespace test bed (`common/testbed.rs`): every node has its own
 //! namespace and address, links are cut and healed for real. Joining with tokens, `kill -9`
-//! of the leader, a partition cutting a manager off, a worker cut off. After each, no
-//! committed service is lost and every service converges again.
+//! of the leader, a partition cutting a manager off, a worker cut off, draining nodes then
+//! restarting the whole cluster, a backup restored with `--force-new-cluster`. After each,
+//! no committed service is lost and every service converges again.
 //!
 //! Without network namespaces the nodes run on loopback addresses and the tests that cut
 //! links say they skipped.
 
 mod common;
 
-use common::testbed::{node_states, skip_without_netns, TestBed};
+use common::testbed::{node_states, nodes_json, skip_without_netns, TestBed};
 use common::{rows, urlencode, wait_for, Daemon};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::Duration;
+
+const MANAGERS: [&str; 3] = ["m1", "m2", "m3"];
 
 const NO_LEADER: &str = "The swarm does not have a leader. It's possible that too few managers are online. Make sure more than half of the managers are online.";
 
@@ -562,20 +565,37 @@ fn managers_show_their_address_and_the_leader_everywhere() {
             ));
             continue;
         }
+        // Followers read their own copy of the state: give each a moment to catch up.
         for m in managers {
-            let nodes = common::testbed::nodes_json(&bed[m]);
-            for n in bed.nodes() {
-                let x = nodes
-                    .iter()
-                    .find(|x| x["Description"]["Hostname"] == n.hostname.as_str());
-                let addr = x.map(|x| x["ManagerStatus"]["Addr"].clone());
-                if addr.as_ref().and_then(Value::as_str) != Some(n.addr().as_str()) {
-                    problems.push(format!(
-                        "round {round}: {m} shows {}'s ManagerStatus.Addr as {addr:?}, not {}",
-                        n.hostname,
-                        n.addr()
-                    ));
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                let nodes = common::testbed::nodes_json(&bed[m]);
+                let wrong: Vec<String> = bed
+                    .nodes()
+                    .filter_map(|n| {
+                        let x = nodes
+                            .iter()
+                            .find(|x| x["Description"]["Hostname"] == n.hostname.as_str());
+                        let addr = x.map(|x| x["ManagerStatus"]["Addr"].clone());
+                        (addr.as_ref().and_then(Value::as_str) != Some(n.addr().as_str())).then(
+                            || {
+                                format!(
+                                    "round {round}: {m} shows {}'s ManagerStatus.Addr as {addr:?}, not {}",
+                                    n.hostname,
+                                    n.addr()
+                                )
+                            },
+                        )
+                    })
+                    .collect();
+                if wrong.is_empty() {
+                    break;
                 }
+                if std::time::Instant::now() > deadline {
+                    problems.extend(wrong);
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
         }
         let old = leader_among(&bed, &managers);
@@ -597,4 +617,248 @@ fn managers_show_their_address_and_the_leader_everywhere() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The swarm's id and every node's (hostname, id), as `via` sees them: what must survive a
+/// restart of the whole cluster.
+fn identity(via: &Daemon) -> (String, Vec<(String, String)>) {
+    let swarm = via.get_json("/swarm")["ID"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut nodes: Vec<(String, String)> =
+        hostnames(via).into_iter().map(|(i, h)| (h, i)).collect();
+    nodes.sort();
+    (swarm, nodes)
+}
+
+/// A node's `Spec.Availability` as `via` sees it.
+fn availability(via: &Daemon, host: &str) -> String {
+    nodes_json(via)
+        .iter()
+        .find(|x| x["Description"]["Hostname"] == host)
+        .and_then(|x| x["Spec"]["Availability"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Drains `host` through `via` and waits until none of `svc`'s tasks runs there any more, by
+/// the managers' account and by its processes, and `svc` has converged elsewhere.
+fn drain(bed: &TestBed, via: &str, host: &str, svc: Svc) {
+    step(&format!("drain {host}"));
+    bed[via].shoal_ok(&["node", "update", "--availability", "drain", host]);
+    wait_for(
+        &format!("{}'s tasks to leave {host}", svc.name),
+        Duration::from_secs(30),
+        || {
+            let hosts = task_hosts(&bed["m1"], svc.name);
+            hosts.len() == svc.replicas
+                && !hosts.iter().any(|h| h == host)
+                && bed.count_processes_on(host, &["sleep", svc.arg]) == 0
+        },
+    );
+    converged(bed, &MANAGERS, &[svc], true);
+    assert_eq!(availability(&bed["m1"], host), "drain");
+}
+
+#[test]
+fn drained_nodes_hand_their_tasks_over_and_the_whole_cluster_restarts() {
+    let _serial = serial("drained_nodes_hand_their_tasks_over_and_the_whole_cluster_restarts");
+    let mut bed = TestBed::swarm(3, 2);
+    let web = Svc {
+        name: "web",
+        replicas: 5,
+        arg: "200041",
+    };
+    create(&bed["m1"], web);
+    converged(&bed, &MANAGERS, &[web], true);
+    assert_eq!(
+        task_hosts(&bed["m1"], "web"),
+        ["m1", "m2", "m3", "w1", "w2"]
+    );
+
+    // A drained worker: its task moves to another node and its process stops.
+    drain(&bed, "m2", "w1", web);
+
+    // Active again, it takes tasks again: scaled up, the new task goes to the node with the
+    // fewest tasks of the service, w1.
+    step("activate w1");
+    bed["m3"].shoal_ok(&["node", "update", "--availability", "active", "w1"]);
+    assert_eq!(availability(&bed["m1"], "w1"), "active");
+    bed["m1"].shoal_ok(&["service", "scale", "-d", "web=6"]);
+    let web = Svc { replicas: 6, ..web };
+    converged(&bed, &MANAGERS, &[web], true);
+    assert!(task_hosts(&bed["m2"], "web").contains(&"w1".to_string()));
+    assert_eq!(bed.count_processes_on("w1", &["sleep", web.arg]), 1);
+
+    // A drained manager: it keeps managing, runs no task, and stays drained through the
+    // restart below.
+    drain(&bed, "m1", "m3", web);
+    let api = Svc {
+        name: "api",
+        replicas: 2,
+        arg: "200042",
+    };
+    create(&bed["m3"], api);
+    converged(&bed, &MANAGERS, &[web, api], true);
+    let before = identity(&bed["m1"]);
+    let old_tasks: Vec<Value> = [web, api]
+        .iter()
+        .flat_map(|s| tasks(&bed["m1"], s.name))
+        .map(|t| t["ID"].clone())
+        .collect();
+
+    // The whole cluster restarts: every daemon kill -9'd (their tasks die with them), then
+    // started again on its data dir, and nothing typed.
+    step("kill -9 every daemon");
+    bed.kill_all();
+    wait_for("every task process gone", Duration::from_secs(10), || {
+        bed.count_processes(&["sleep", web.arg]) == 0
+            && bed.count_processes(&["sleep", api.arg]) == 0
+    });
+    step("restart every daemon");
+    bed.restart_all();
+    leader_among(&bed, &MANAGERS);
+    for m in MANAGERS {
+        bed.wait_formed(m, 5, Duration::from_secs(30));
+        assert_eq!(identity(&bed[m]), before, "the cluster seen by {m}");
+    }
+    step("formed again");
+    // The task processes died with their daemons: the services converge again only if raft,
+    // the orchestrators, the dispatchers and every agent came back, with new tasks.
+    converged(&bed, &MANAGERS, &[web, api], true);
+    wait_for(
+        "every running task to be a new one",
+        Duration::from_secs(30),
+        || {
+            [web, api].iter().all(|s| {
+                let now: Vec<Value> = tasks(&bed["m2"], s.name)
+                    .into_iter()
+                    .filter(|t| t["Status"]["State"] == "running" && t["DesiredState"] == "running")
+                    .collect();
+                now.len() == s.replicas && now.iter().all(|t| !old_tasks.contains(&t["ID"]))
+            })
+        },
+    );
+    converged(&bed, &MANAGERS, &[web, api], true);
+    for h in ["m1", "m2", "w1", "w2"] {
+        let procs: usize = [web, api]
+            .iter()
+            .map(|s| bed.count_processes_on(h, &["sleep", s.arg]))
+            .sum();
+        assert!(procs > 0, "{h} runs no task after the restart");
+    }
+    assert_eq!(availability(&bed["m2"], "m3"), "drain");
+    assert_eq!(availability(&bed["m2"], "w1"), "active");
+    for s in [web, api] {
+        assert!(!task_hosts(&bed["m2"], s.name).contains(&"m3".to_string()));
+        assert_eq!(bed.count_processes_on("m3", &["sleep", s.arg]), 0);
+    }
+}
+
+#[test]
+fn a_backup_restored_with_force_new_cluster_brings_services_and_the_worker_back() {
+    let _serial =
+        serial("a_backup_restored_with_force_new_cluster_brings_services_and_the_worker_back");
+    let mut bed = TestBed::swarm(3, 1);
+    let web = Svc {
+        name: "web",
+        replicas: 4,
+        arg: "200051",
+    };
+    let api = Svc {
+        name: "api",
+        replicas: 2,
+        arg: "200052",
+    };
+    create(&bed["m1"], web);
+    create(&bed["m2"], api);
+    converged(&bed, &MANAGERS, &[web, api], true);
+    let (swarm, _) = identity(&bed["m1"]);
+
+    // The backup: m1 stopped cleanly, its data dir copied, m1 started again.
+    step("stop m1 for a backup");
+    let status = bed.terminate("m1");
+    assert!(status.success(), "m1's clean stop: {status:?}");
+    let backup = tempfile::tempdir().expect("tempdir");
+    let saved = backup.path().join("m1-data");
+    bed.copy_data_dir("m1", &saved);
+    bed.restart("m1");
+    bed.wait_formed("m2", 4, Duration::from_secs(30));
+    converged(&bed, &MANAGERS, &[web, api], true);
+    // Written after the backup: lost with the managers; one of its tasks runs on w1.
+    let lost = Svc {
+        name: "lost",
+        replicas: 4,
+        arg: "200054",
+    };
+    create(&bed["m3"], lost);
+    converged(&bed, &MANAGERS, &[web, api, lost], true);
+    assert_eq!(bed.count_processes_on("w1", &["sleep", lost.arg]), 1);
+
+    // The disaster: every manager dies and loses its data; m1 gets the backup back, on the
+    // same address, and alone has no quorum until forced.
+    step("kill -9 every manager");
+    for m in MANAGERS {
+        bed.kill(m);
+    }
+    bed.wipe_data_dir("m2");
+    bed.wipe_data_dir("m3");
+    bed.restore_data_dir("m1", &saved);
+    step("restore m1 from the backup");
+    bed.restart("m1");
+    let out = bed["m1"].shoal_ok(&["swarm", "init", "--force-new-cluster"]);
+    assert!(out.contains("Swarm initialized"), "{out}");
+    step("forced a new cluster");
+    assert_eq!(identity(&bed["m1"]).0, swarm);
+    wait_for(
+        "m1 leading, m2 and m3 down and unreachable, w1 ready",
+        Duration::from_secs(30),
+        || {
+            let n = node_states(&bed["m1"]);
+            let is = |h: &str, st: &str, r: &str, l: bool| {
+                n.iter().any(|x| x == &(h.into(), st.into(), r.into(), l))
+            };
+            n.len() == 4
+                && is("m1", "ready", "reachable", true)
+                && is("m2", "down", "unreachable", false)
+                && is("m3", "down", "unreachable", false)
+                && is("w1", "ready", "", false)
+        },
+    );
+    step("w1 back");
+    converged(&bed, &["m1"], &[web, api], true);
+    // What was written after the backup is gone, and w1 stops the task it had of it.
+    wait_for(
+        "w1 to stop the task of the service the backup does not know",
+        Duration::from_secs(30),
+        || bed.count_processes(&["sleep", lost.arg]) == 0,
+    );
+
+    // Writes commit on the new single-manager raft.
+    bed["m1"].shoal_ok(&["service", "scale", "-d", "web=5"]);
+    let web = Svc { replicas: 5, ..web };
+    converged(&bed, &["m1"], &[web, api], true);
+
+    // New tasks go to the worker too: its agent is connected to the new cluster.
+    let after = Svc {
+        name: "after",
+        replicas: 2,
+        arg: "200053",
+    };
+    create(&bed["m1"], after);
+    converged(&bed, &["m1"], &[web, api, after], true);
+    assert_eq!(task_hosts(&bed["m1"], "after"), ["m1", "w1"]);
+    assert_eq!(bed.count_processes_on("w1", &["sleep", after.arg]), 1);
+
+    // The dead managers are no voters any more: demoted, then removed.
+    bed["m1"].shoal_ok(&["node", "demote", "m2", "m3"]);
+    bed["m1"].shoal_ok(&["node", "rm", "m2", "m3"]);
+    let mut left: Vec<String> = node_states(&bed["m1"])
+        .into_iter()
+        .map(|(h, ..)| h)
+        .collect();
+    left.sort();
+    assert_eq!(left, ["m1", "w1"]);
+    converged(&bed, &["m1"], &[web, api, after], true);
 }

@@ -163,6 +163,55 @@ fn cmdline(pid: i32) -> String {
         .unwrap_or_default()
 }
 
+/// The parent of a process (None when it is gone).
+fn parent(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Every live process descending from `root`.
+fn descendants(root: i32) -> Vec<i32> {
+    let all: Vec<i32> = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    all.into_iter()
+        .filter(|&pid| {
+            let mut p = pid;
+            for _ in 0..64 {
+                match parent(p) {
+                    Some(pp) if pp == root => return true,
+                    Some(pp) if pp > 1 => p = pp,
+                    _ => return false,
+                }
+            }
+            false
+        })
+        .collect()
+}
+
+/// `cp -a FROM TO`: a copy keeping modes (key files stay private).
+fn copy_dir(from: &Path, to: &Path) {
+    assert!(!to.exists(), "{} exists already", to.display());
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("cp")
+        .success();
+    assert!(ok, "copying {} to {}", from.display(), to.display());
+}
+
 /// Live processes on this machine whose command line is exactly `args` (zombies have none).
 pub fn count_processes(args: &[&str]) -> usize {
     let want = args.join(" ");
@@ -240,6 +289,7 @@ impl Node {
             .arg(d.data_dir())
             .args(["-H", &d.host(), "--executor", d.executor])
             .args(["--hostname", &d.hostname])
+            .args(&d.extra)
             .env("SHOAL_LOG", "info,openraft=warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -351,6 +401,7 @@ impl TestBed {
                 dir,
                 executor: "process",
                 hostname: hostname.to_string(),
+                extra: Vec::new(),
                 child: None,
             },
             index,
@@ -396,6 +447,54 @@ impl TestBed {
     pub fn restart(&mut self, hostname: &str) {
         let i = self.pos(hostname);
         self.nodes[i].spawn();
+    }
+
+    /// SIGTERM to a node's daemon, waiting until it exits: a clean stop. Its exit status.
+    pub fn terminate(&mut self, hostname: &str) -> std::process::ExitStatus {
+        let i = self.pos(hostname);
+        self.nodes[i].daemon.terminate()
+    }
+
+    /// `kill -9` of every running daemon of the bed.
+    pub fn kill_all(&mut self) {
+        for n in &mut self.nodes {
+            n.kill();
+        }
+    }
+
+    /// Starts every stopped node again on its data dir, namespace and address, in the
+    /// order they were added; nothing is typed to any of them.
+    pub fn restart_all(&mut self) {
+        for n in &mut self.nodes {
+            if !n.is_running() {
+                n.spawn();
+            }
+        }
+    }
+
+    /// The data dir of a node that is not running (to copy, replace or wipe it).
+    fn stopped_data_dir(&self, hostname: &str) -> std::path::PathBuf {
+        let n = &self[hostname];
+        assert!(!n.is_running(), "{hostname} is running: stop it first");
+        n.data_dir()
+    }
+
+    /// Copies a stopped node's data dir to `to` (which must not exist yet): a backup.
+    pub fn copy_data_dir(&self, hostname: &str, to: &Path) {
+        copy_dir(&self.stopped_data_dir(hostname), to);
+    }
+
+    /// Replaces a stopped node's data dir with a copy of `from` (a backup restored).
+    pub fn restore_data_dir(&self, hostname: &str, from: &Path) {
+        let dir = self.stopped_data_dir(hostname);
+        std::fs::remove_dir_all(&dir).expect("removing the data dir");
+        copy_dir(from, &dir);
+    }
+
+    /// Deletes a stopped node's data dir: everything it knew is gone.
+    pub fn wipe_data_dir(&self, hostname: &str) {
+        let dir = self.stopped_data_dir(hostname);
+        std::fs::remove_dir_all(&dir).expect("removing the data dir");
     }
 
     /// Cuts a node off the bridge (its bridge-side veth down): a silent partition.
@@ -514,6 +613,21 @@ impl TestBed {
             .flat_map(netns_pids)
             .filter(|&pid| cmdline(pid) == want)
             .count()
+    }
+
+    /// Live processes of one node whose command line is exactly `args`: those in its
+    /// namespace (on the loopback fallback: the descendants of its daemon).
+    pub fn count_processes_on(&self, hostname: &str, args: &[&str]) -> usize {
+        let n = &self[hostname];
+        let want = args.join(" ");
+        let pids: Vec<i32> = match &n.ns {
+            Some(ns) => netns_pids(ns),
+            None => match n.pid() {
+                Some(daemon) => descendants(daemon as i32),
+                None => Vec::new(),
+            },
+        };
+        pids.into_iter().filter(|&pid| cmdline(pid) == want).count()
     }
 
     /// The manager `via`'s `GET /nodes` (hence `node ls`) marks as leader.
