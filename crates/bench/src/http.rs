@@ -44,6 +44,10 @@ impl Api {
         }
     }
 
+    pub fn socket(&self) -> &std::path::Path {
+        &self.socket
+    }
+
     /// `unix:///path`, for `DOCKER_HOST`.
     pub fn docker_host(&self) -> String {
         format!("unix://{}", self.socket.display())

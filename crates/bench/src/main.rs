@@ -2,11 +2,13 @@
 //! Engine, side by side, in one run: convergence with the docker executor (and Swarm) and with
 //! the process executor, a killed task coming back, `service ls` with many services, and the
 //! daemons' resident memory. Prints a table and writes it as markdown (see BENCHMARKS.md).
+//! `shoal-bench cluster` measures a shoal cluster instead (see [`cluster`]).
 //!
 //! Everything it starts is cleaned up by guards (shoal daemons, services, the swarm if it
 //! initialised one), also on error or Ctrl-C. It only talks to local unix sockets.
 
 mod blocks;
+mod cluster;
 mod converge;
 mod floor;
 mod http;
@@ -39,11 +41,13 @@ use target::IMAGE;
     about = "Benchmark shoal against Docker Swarm on the local Docker Engine"
 )]
 pub struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// The shoal binary [default: `shoal` next to this program, else $CARGO_TARGET_DIR/release/shoal, else target/release/shoal]
-    #[arg(long)]
+    #[arg(long, global = true)]
     shoal: Option<PathBuf>,
-    /// Where to write the markdown results [default: crates/bench/results.md]
-    #[arg(long)]
+    /// Where to write the markdown results [default: crates/bench/results.md, or results-cluster.md]
+    #[arg(long, global = true)]
     out: Option<PathBuf>,
     /// Trials per convergence figure
     #[arg(long, default_value_t = 3)]
@@ -83,9 +87,25 @@ pub struct Args {
     no_process_executor: bool,
 }
 
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Benchmarks of a shoal cluster on 127.0.0.1 (no Docker): leader failover, a dead
+    /// worker's tasks moving, committed writes per second, memory of a 5-node cluster
+    Cluster(cluster::ClusterArgs),
+}
+
 fn main() -> std::process::ExitCode {
     sys::install_interrupt_handler();
     let args = Args::parse();
+    if let Some(Command::Cluster(c)) = &args.command {
+        return match run_cluster(&args, c) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("shoal-bench: {e:#}");
+                std::process::ExitCode::from(1)
+            }
+        };
+    }
     let mut report = Report::default();
     let started = Instant::now();
     let result = run(&args, &mut report);
@@ -131,14 +151,25 @@ fn default_shoal() -> PathBuf {
     target.join("release").join("shoal")
 }
 
-fn run(args: &Args, report: &mut Report) -> Result<()> {
+fn shoal_binary(args: &Args) -> Result<PathBuf> {
     let bin = args.shoal.clone().unwrap_or_else(default_shoal);
-    let bin = std::fs::canonicalize(&bin).with_context(|| {
+    std::fs::canonicalize(&bin).with_context(|| {
         format!(
             "shoal binary {} (build it: cargo build --release -p shoal)",
             bin.display()
         )
-    })?;
+    })
+}
+
+fn run_cluster(args: &Args, c: &cluster::ClusterArgs) -> Result<()> {
+    let bin = shoal_binary(args)?;
+    let (out, logs) = cluster::default_out();
+    let out = args.out.clone().unwrap_or(out);
+    cluster::run(c, &bin, &out, &logs)
+}
+
+fn run(args: &Args, report: &mut Report) -> Result<()> {
+    let bin = shoal_binary(args)?;
     let engine = Api::new(ENGINE_SOCKET);
     report.header.extend(machine::describe(&engine));
     report.header.push(format!(

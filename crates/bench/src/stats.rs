@@ -9,6 +9,8 @@ pub enum Unit {
     Seconds,
     /// Values in bytes, shown as MB (10^6 bytes).
     Bytes,
+    /// Events per second, shown as "1234/s".
+    PerSecond,
 }
 
 /// One figure's trials; `None` is a trial that hit its deadline.
@@ -60,6 +62,24 @@ impl Samples {
         }
     }
 
+    /// The `q` quantile (0..=1) of the trials that finished, interpolated linearly between
+    /// the two nearest ranks (so p50 is the median); None if none finished.
+    pub fn percentile(&self, q: f64) -> Option<f64> {
+        let v = self.done();
+        if v.is_empty() {
+            return None;
+        }
+        let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
+        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+        Some(v[lo] + (v[hi] - v[lo]) * (pos - lo as f64))
+    }
+
+    /// Smallest and largest of the trials that finished.
+    pub fn range(&self) -> Option<(f64, f64)> {
+        let v = self.done();
+        Some((*v.first()?, *v.last()?))
+    }
+
     pub fn fmt_value(&self, x: f64) -> String {
         match self.unit {
             Unit::Seconds if x < 0.01 => format!("{:.2} ms", x * 1000.0),
@@ -68,6 +88,7 @@ impl Samples {
             Unit::Seconds if x < 10.0 => format!("{x:.2} s"),
             Unit::Seconds => format!("{x:.1} s"),
             Unit::Bytes => format!("{:.1} MB", x / 1e6),
+            Unit::PerSecond => format!("{x:.0}/s"),
         }
     }
 
@@ -124,5 +145,20 @@ mod tests {
         assert_eq!(Samples::one(Unit::Seconds, 0.0123).summary(), "12.3 ms");
         assert_eq!(Samples::one(Unit::Seconds, 0.00042).summary(), "0.42 ms");
         assert_eq!(Samples::one(Unit::Seconds, 0.123).summary(), "123 ms");
+        assert_eq!(Samples::one(Unit::PerSecond, 812.4).summary(), "812/s");
+    }
+
+    #[test]
+    fn percentiles_interpolate() {
+        let mut s = Samples::new(Unit::Seconds);
+        assert_eq!(s.percentile(0.5), None);
+        for x in 1..=10 {
+            s.values.push(Some(x as f64));
+        }
+        s.values.push(None);
+        assert_eq!(s.percentile(0.5), Some(5.5));
+        assert!((s.percentile(0.95).unwrap() - 9.55).abs() < 1e-9);
+        assert_eq!(s.percentile(1.0), Some(10.0));
+        assert_eq!(s.range(), Some((1.0, 10.0)));
     }
 }

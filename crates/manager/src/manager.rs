@@ -24,10 +24,25 @@ impl Manager {
         let batch = Batch::new(Timestamp::now(), ops);
         let bytes = serde_json::to_vec(&batch).map_err(|e| ManagerError::Decode(e.to_string()))?;
         // Without a quorum a proposal would wait for ever: give up with Docker's "no leader".
-        let attempt = tokio::time::timeout(PROPOSE_TIMEOUT, self.raft.propose(bytes.clone()));
-        let result = attempt
-            .await
-            .unwrap_or(Err(shoal_raft::RaftError::NoLeader));
+        // While an election is under way (e.g. just after a restart) wait for its outcome.
+        let deadline = tokio::time::Instant::now() + PROPOSE_TIMEOUT;
+        let mut leader = self.raft.leader_watch();
+        let result = loop {
+            leader.borrow_and_update();
+            let attempt = tokio::time::timeout_at(deadline, self.raft.propose(bytes.clone()));
+            match attempt.await {
+                Err(_) => break Err(shoal_raft::RaftError::NoLeader),
+                Ok(Err(shoal_raft::RaftError::NoLeader)) => {
+                    if tokio::time::timeout_at(deadline, leader.changed())
+                        .await
+                        .is_err()
+                    {
+                        break Err(shoal_raft::RaftError::NoLeader);
+                    }
+                }
+                Ok(other) => break other,
+            }
+        };
         let (answer, forwarded) = match result {
             Ok(a) => (a, false),
             // A follower forwards the write to the leader.

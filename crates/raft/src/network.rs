@@ -151,6 +151,9 @@ impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
     }
 }
 
+/// The shortest time a peer call may take before it counts as unreachable.
+const RPC_DEADLINE_FLOOR: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// A client for one peer; connects lazily through the transport on every call.
 pub(crate) struct PeerClient {
     target: u64,
@@ -173,14 +176,14 @@ impl PeerClient {
         option: &RPCOption,
         fut: impl Future<Output = Result<Vec<u8>, TransportError>>,
     ) -> Result<Resp, Unreachable<TypeConfig>> {
-        let answer = match tokio::time::timeout(option.hard_ttl(), fut).await {
+        // openraft's deadline is one heartbeat interval; on a loaded machine that gives up
+        // on answers that are merely late and sends the same entries again. Wait a little
+        // longer: a slow peer only delays its own replication stream.
+        let deadline = option.hard_ttl().max(RPC_DEADLINE_FLOOR);
+        let answer = match tokio::time::timeout(deadline, fut).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(e)) => return Err(self.unreachable(what, e)),
-            Err(_) => {
-                return Err(
-                    self.unreachable(what, format!("no answer within {:?}", option.hard_ttl()))
-                )
-            }
+            Err(_) => return Err(self.unreachable(what, format!("no answer within {deadline:?}"))),
         };
         serde_json::from_slice(&answer)
             .map_err(|e| self.unreachable(what, format!("undecodable answer: {e}")))
