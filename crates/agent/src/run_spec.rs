@@ -29,5 +29,6 @@ pub fn task_run(task: &Task) -> TaskRun {
         hostname: non_empty(&c.hostname),
         labels: c.labels.clone().into_iter().collect(),
         stop_grace: Duration::from_nanos(stop_grace_nanos(c).max(0) as u64),
+        healthcheck: c.extra.get("Healthcheck").cloned(),
     }
 }

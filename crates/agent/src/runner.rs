@@ -93,10 +93,22 @@ impl Runner {
                 }
             }
             Step::Start => {
-                self.set(TaskState::Starting, "starting", String::new(), None);
-                match self.ctl.start().await {
-                    Ok(()) => self.set(TaskState::Running, "started", String::new(), None),
-                    Err(e) => self.fail(e),
+                // Re-entered after a new want while waiting for health: already STARTING.
+                if self.observed != TaskState::Starting {
+                    self.set(TaskState::Starting, "starting", String::new(), None);
+                }
+                if let Err(e) = self.ctl.start().await {
+                    self.fail(e);
+                    return true;
+                }
+                // With a health check the task stays STARTING until healthy (Swarm).
+                tokio::select! {
+                    health = self.ctl.healthy() => match health {
+                        Ok(()) => self.set(TaskState::Running, "started", String::new(), None),
+                        Err(e) => self.fail(e),
+                    },
+                    // A new want: re-decide (healthy is cancel-safe, start idempotent).
+                    _ = wants.changed() => {}
                 }
             }
             Step::Wait => {

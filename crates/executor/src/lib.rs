@@ -11,6 +11,7 @@ mod error;
 mod task;
 
 pub mod docker;
+pub mod health;
 pub mod process;
 
 pub use error::ExecError;
@@ -91,10 +92,19 @@ pub trait Controller: Send {
     /// Starts the task; `Ok` if it was already started (adoption after a daemon restart).
     async fn start(&mut self) -> Result<(), ExecError>;
 
-    /// Resolves when the main process exits. Cancel-safe and repeatable, see the trait docs.
+    /// Resolves when the main process exits (an `Err` with [`health::UNHEALTHY`] when the
+    /// executor stopped it for failing its health check). Cancel-safe and repeatable, see the trait docs.
     /// Call it after `start` (docker: a created but never started container already counts as
     /// "not running"; process: `Failed` before `start`).
     async fn wait(&mut self) -> Result<Exit, ExecError>;
+
+    /// Resolves once the started task is healthy, at once when it has no health check (or
+    /// when it exited: `wait` then tells how). `Err(Failed(`[`health::UNHEALTHY`]`))` once the
+    /// health check declared it unhealthy; the executor has then stopped it, and `wait`
+    /// returns that same error. Cancel-safe and repeatable, like `wait`.
+    async fn healthy(&mut self) -> Result<(), ExecError> {
+        Ok(())
+    }
 
     /// Graceful stop: SIGTERM, then SIGKILL after `stop_grace`. Returns once the task is no
     /// longer running; `Ok` if it was not running.

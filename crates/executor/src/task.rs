@@ -30,6 +30,9 @@ pub struct TaskRun {
     pub labels: HashMap<String, String>,
     /// Time between SIGTERM and SIGKILL on shutdown ([`DEFAULT_STOP_GRACE`] by default).
     pub stop_grace: Duration,
+    /// `ContainerSpec.Healthcheck` as Docker's JSON (`Test`, `Interval`... in ns), if set.
+    /// See [`crate::health::from_spec`].
+    pub healthcheck: Option<serde_json::Value>,
 }
 
 /// How a task's main process ended.

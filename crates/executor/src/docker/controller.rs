@@ -11,7 +11,9 @@ use futures_util::StreamExt;
 use std::time::Duration;
 
 use super::engine::{message_of, status_of, Engine};
+use super::health::{observe, until_unhealthy, Observed, POLL};
 use super::spec::{container_body, pull_reference};
+use crate::health::UNHEALTHY;
 use crate::{labels, Controller, ExecError, Exit, TaskRun};
 
 /// Pause before asking again when the engine ends a wait without an exit status.
@@ -24,6 +26,8 @@ pub(crate) struct DockerController {
     container_id: Option<String>,
     /// Remembered so `wait` stays repeatable after the container is removed.
     exit: Option<Exit>,
+    /// Its health check declared it unhealthy (we then stopped it).
+    unhealthy: bool,
 }
 
 impl DockerController {
@@ -33,6 +37,7 @@ impl DockerController {
             run,
             container_id: None,
             exit: None,
+            unhealthy: false,
         }
     }
 
@@ -136,6 +141,24 @@ impl DockerController {
             Some(Err(e)) => Err(ExecError::Failed(message_of(&e))),
         }
     }
+
+    /// The container failed its health check: remember it and stop the container (the
+    /// restart policy replaces the task).
+    async fn stop_unhealthy(&mut self) {
+        tracing::info!(task = %self.run.task_id, "container unhealthy; stopping it");
+        self.unhealthy = true;
+        if let Err(e) = self.shutdown().await {
+            tracing::warn!(task = %self.run.task_id, error = %e, "stopping unhealthy container");
+        }
+    }
+
+    /// How the task ended: its exit, unless it was stopped for being unhealthy.
+    fn verdict(&self, exit: Exit) -> Result<Exit, ExecError> {
+        if self.unhealthy {
+            return Err(ExecError::Failed(UNHEALTHY.to_string()));
+        }
+        Ok(exit)
+    }
 }
 
 #[async_trait::async_trait]
@@ -190,20 +213,48 @@ impl Controller for DockerController {
 
     async fn wait(&mut self) -> Result<Exit, ExecError> {
         if let Some(exit) = &self.exit {
-            return Ok(exit.clone());
+            return self.verdict(exit.clone());
         }
-        let docker = self
-            .docker()
-            .await
-            .map_err(|e| ExecError::Failed(message_of(&e)))?;
+        let docker = self.engine.docker().await;
+        let docker = docker
+            .map_err(|e| ExecError::Failed(message_of(&e)))?
+            .clone();
         loop {
-            if let Some(exit) = self.wait_once(docker).await? {
+            let waited = if self.unhealthy {
+                self.wait_once(&docker).await?
+            } else {
+                tokio::select! {
+                    waited = self.wait_once(&docker) => waited?,
+                    _ = until_unhealthy(&docker, self.target()) => {
+                        self.stop_unhealthy().await;
+                        continue;
+                    }
+                }
+            };
+            if let Some(exit) = waited {
                 self.exit = Some(exit.clone());
-                return Ok(exit);
+                return self.verdict(exit);
             }
             // The engine dropped the wait without an answer (e.g. it is restarting): retry,
             // without hammering it.
             tokio::time::sleep(WAIT_RETRY).await;
+        }
+    }
+
+    async fn healthy(&mut self) -> Result<(), ExecError> {
+        let docker = self.engine.docker().await;
+        let docker = docker
+            .map_err(|e| ExecError::Failed(message_of(&e)))?
+            .clone();
+        loop {
+            if self.unhealthy {
+                return Err(ExecError::Failed(UNHEALTHY.to_string()));
+            }
+            match observe(&docker, self.target()).await? {
+                Observed::Settled | Observed::Healthy => return Ok(()),
+                Observed::Unhealthy => self.stop_unhealthy().await,
+                Observed::Starting => tokio::time::sleep(POLL).await,
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod controller;
 mod engine;
+mod health;
 mod spec;
 
 use std::collections::HashMap;

@@ -37,6 +37,7 @@ pub(crate) fn container_body(run: &TaskRun) -> ContainerCreateBody {
         user: non_blank(&run.user),
         hostname: non_blank(&run.hostname),
         labels: Some(container_labels(run)),
+        healthcheck: super::health::config(run.healthcheck.as_ref()),
         ..Default::default()
     }
 }

@@ -9,8 +9,8 @@ use super::launch::Launch;
 use super::reaper::{remove_pid_file, PidFile};
 use crate::{Controller, ExecError, Exit, TaskRun};
 
-/// The outcome published by the task's watcher once its whole group is gone.
-type Outcome = Option<Result<Exit, String>>;
+use super::health::Outcome;
+use crate::health::{self as hc, Health};
 
 pub(crate) struct ProcessController {
     run: TaskRun,
@@ -25,11 +25,19 @@ pub(crate) struct ProcessController {
 struct Running {
     pgid: i32,
     outcome: watch::Receiver<Outcome>,
+    /// The health monitor's verdict, when the task has a health check.
+    health: Option<watch::Receiver<Health>>,
 }
 
 impl Running {
     fn exited(&self) -> bool {
         self.outcome.borrow().is_some()
+    }
+
+    fn unhealthy(&self) -> bool {
+        self.health
+            .as_ref()
+            .is_some_and(|h| *h.borrow() == Health::Unhealthy)
     }
 
     /// Resolves with the outcome; cancel-safe (the watcher task, not this future, reaps).
@@ -130,15 +138,46 @@ impl Controller for ProcessController {
             // The controller may be gone; nobody to tell then.
             let _ = tx.send(Some(outcome));
         });
-        self.running = Some(Running { pgid, outcome: rx });
+        let health = hc::from_spec(self.run.healthcheck.as_ref())
+            .map(|check| super::health::spawn(check, launch.clone(), &self.run, pgid, rx.clone()));
+        self.running = Some(Running {
+            pgid,
+            outcome: rx,
+            health,
+        });
         Ok(())
     }
 
     async fn wait(&mut self) -> Result<Exit, ExecError> {
         match &mut self.running {
-            Some(running) => running.outcome().await,
+            Some(running) => {
+                let exit = running.outcome().await;
+                if running.unhealthy() {
+                    return Err(ExecError::Failed(hc::UNHEALTHY.to_string()));
+                }
+                exit
+            }
             None => Err(ExecError::Failed("wait called before start".to_string())),
         }
+    }
+
+    async fn healthy(&mut self) -> Result<(), ExecError> {
+        let Some(running) = &mut self.running else {
+            return Err(ExecError::Failed("healthy called before start".to_string()));
+        };
+        let Some(health) = &mut running.health else {
+            return Ok(());
+        };
+        let mut health = health.clone();
+        let mut outcome = running.outcome.clone();
+        tokio::select! {
+            _ = health.wait_for(|h| *h != Health::Starting) => {}
+            _ = outcome.wait_for(Option::is_some) => {}
+        }
+        if running.unhealthy() {
+            return Err(ExecError::Failed(hc::UNHEALTHY.to_string()));
+        }
+        Ok(())
     }
 
     async fn shutdown(&mut self) -> Result<(), ExecError> {

@@ -7,6 +7,8 @@ use std::process::Stdio;
 
 use tokio::process::{Child, Command};
 
+use crate::health::Probe;
+
 use super::user::{self, Credentials};
 use crate::{ExecError, TaskRun};
 
@@ -65,6 +67,37 @@ impl Launch {
             cwd,
             credentials,
         })
+    }
+
+    /// A health probe run as the task would be (same environment, directory and user), in
+    /// its own process group so a probe that times out can be killed whole.
+    pub(crate) fn probe_command(&self, probe: &Probe) -> Command {
+        let mut cmd = match probe {
+            Probe::Shell(line) => {
+                let mut c = Command::new("/bin/sh");
+                c.arg("-c").arg(line);
+                c
+            }
+            Probe::Exec(argv) => {
+                let mut c = Command::new(&argv[0]);
+                c.args(&argv[1..]);
+                c
+            }
+        };
+        cmd.env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .kill_on_drop(true)
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(cwd) = &self.cwd {
+            cmd.current_dir(cwd);
+        }
+        if let Some(creds) = self.credentials {
+            cmd.uid(creds.uid).gid(creds.gid);
+        }
+        cmd
     }
 
     /// Spawns the process with stdout and stderr on `log`, in a new session (hence its own

@@ -7,11 +7,15 @@
 //! [`ProcessExecutor::reap_leftovers`] kills what PDEATHSIG could not reach. `user` is honoured
 //! (the daemon must be root to switch); `hostname` is not, processes share the host's.
 //!
+//! A health check (`ContainerSpec.Healthcheck`) is run by the executor itself, see
+//! [`health`]'s module docs; there is no image, hence no image `HEALTHCHECK`.
+//!
 //! Dropping a controller whose process still runs kills its process group: nothing else could
 //! stop it any more.
 
 mod controller;
 mod group;
+mod health;
 mod launch;
 mod reaper;
 mod spawner;

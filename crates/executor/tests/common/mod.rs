@@ -41,6 +41,7 @@ pub fn task(image: &str, args: &[&str]) -> TaskRun {
         hostname: None,
         labels: HashMap::new(),
         stop_grace: Duration::from_secs(10),
+        healthcheck: None,
     }
 }
 
