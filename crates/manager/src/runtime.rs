@@ -146,7 +146,10 @@ impl NodeRuntime {
                 rt.activate_worker(identity).await?;
             } else {
                 match rt.open_raft(&identity).await {
-                    Ok(manager) => rt.activate(identity, manager).await?,
+                    Ok(manager) => {
+                        rt.catch_up(&manager).await;
+                        rt.activate(identity, manager).await?
+                    }
                     Err(ManagerError::Autolock(crate::autolock::AutolockError::Locked)) => {
                         tracing::warn!(
                             "this manager is locked: run `swarm unlock` with the unlock key"
@@ -184,6 +187,18 @@ impl NodeRuntime {
             store,
             peers: Some(peers),
         }))
+    }
+
+    /// A reopened manager serves reads only once it has caught up with what was committed
+    /// (or after a bounded wait, when no leader can be reached).
+    async fn catch_up(&self, manager: &Manager) {
+        if !manager
+            .raft
+            .wait_caught_up(std::time::Duration::from_secs(5))
+            .await
+        {
+            tracing::warn!("serving before catching up with the cluster: no leader within 5 s");
+        }
     }
 
     pub(crate) fn weak(&self) -> Weak<NodeRuntime> {
@@ -454,6 +469,7 @@ impl NodeRuntime {
         }
         *self.kek.lock().unwrap_or_else(|p| p.into_inner()) = Some(key);
         let manager = self.open_raft(&identity).await?;
+        self.catch_up(&manager).await;
         self.activate(identity, manager).await?;
         *locked = None;
         Ok(())

@@ -525,6 +525,26 @@ impl RaftNode {
         }
     }
 
+    /// Waits (at most `timeout`) until this node knows a leader of the current term and has
+    /// applied everything committed so far, as after a restart before serving reads: until
+    /// then the local state may be older than what clients already saw. False on timeout.
+    pub async fn wait_caught_up(&self, timeout: Duration) -> bool {
+        self.inner
+            .raft
+            .wait(Some(timeout))
+            .metrics(
+                |m| {
+                    let committed = m.local_committed.as_ref();
+                    m.current_leader.is_some()
+                        && committed.is_some_and(|c| c.leader_id.term == m.current_term)
+                        && m.last_applied.as_ref().map(|l| l.index) >= committed.map(|c| c.index)
+                },
+                "catch up with the cluster",
+            )
+            .await
+            .is_ok()
+    }
+
     /// Graceful stop: openraft shutdown, flush; after it `open` on the same dir works.
     /// Idempotent; other clones of this node fail with [`RaftError::Shutdown`] afterwards.
     pub async fn shutdown(&self) -> Result<(), RaftError> {

@@ -43,6 +43,9 @@ fn apply_op(state: &mut State, index: u64, now: Timestamp, op: &Op) -> Result<()
             for t in state.tasks.values_mut() {
                 t.version.index = index;
             }
+            for s in state.secrets.values_mut() {
+                s.version.index = index;
+            }
         }
         Op::SetUnlockKey(key) => {
             let written_now = state.cluster.as_ref().map(|c| c.version.index) == Some(index);
@@ -237,6 +240,47 @@ fn apply_op(state: &mut State, index: u64, now: Timestamp, op: &Op) -> Result<()
                 .services
                 .remove(id)
                 .ok_or_else(|| not_found("service", id))?;
+        }
+        Op::CreateSecret(s) => {
+            if state.secrets.contains_key(&s.id) {
+                return Err(StoreError::IdConflict {
+                    kind: "secret".into(),
+                    id: s.id.clone(),
+                });
+            }
+            if state.secret_by_name(&s.spec.name).is_some() {
+                return Err(StoreError::AlreadyExists(format!(
+                    "secret {} already exists",
+                    s.spec.name
+                )));
+            }
+            let mut s = (**s).clone();
+            s.version.index = index;
+            s.created_at = now;
+            s.updated_at = now;
+            state.secrets.insert(s.id.clone(), s);
+        }
+        Op::UpdateSecret {
+            id,
+            labels,
+            expected_version,
+        } => {
+            let s = state
+                .secrets
+                .get_mut(id)
+                .ok_or_else(|| not_found("secret", id))?;
+            if s.version.index != *expected_version {
+                return Err(StoreError::OutOfSequence);
+            }
+            s.spec.labels = labels.clone();
+            s.version.index = index;
+            s.updated_at = now;
+        }
+        Op::DeleteSecret { id } => {
+            state
+                .secrets
+                .remove(id)
+                .ok_or_else(|| not_found("secret", id))?;
         }
         Op::CreateTask(t) => {
             if state.tasks.contains_key(&t.id) {

@@ -8,6 +8,9 @@ pub enum StoreError {
     NotFound { kind: String, id: String },
     #[error("name conflicts with an existing object: {kind} {name} already exists")]
     NameConflict { kind: String, name: String },
+    /// A name taken, in the object's own words (`secret NAME already exists`).
+    #[error("{0}")]
+    AlreadyExists(String),
     #[error("{kind} {id} already exists")]
     IdConflict { kind: String, id: String },
     /// The caller's `?version=` is not the object's current version.

@@ -9,6 +9,8 @@ mod apply;
 mod error;
 mod op;
 mod resolve;
+#[cfg(test)]
+mod secret_tests;
 mod state;
 
 pub use apply::apply_batch;

@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 use shoal_api::{
-    Cluster, Node, NodeSpec, NodeStatus, Service, Task, TaskState, TaskStatus, Timestamp,
-    UpdateStatus,
+    Cluster, Labels, Node, NodeSpec, NodeStatus, Secret, Service, Task, TaskState, TaskStatus,
+    Timestamp, UpdateStatus,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +75,18 @@ pub enum Op {
         status: UpdateStatus,
     },
     DeleteService {
+        id: String,
+    },
+    /// A new secret; its name must be free.
+    CreateSecret(Box<Secret>),
+    /// Replaces a secret's labels if `expected_version` matches (swarmkit allows nothing
+    /// else to change).
+    UpdateSecret {
+        id: String,
+        labels: Labels,
+        expected_version: u64,
+    },
+    DeleteSecret {
         id: String,
     },
     CreateTask(Box<Task>),

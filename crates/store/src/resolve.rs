@@ -8,6 +8,7 @@ pub enum Kind {
     Service,
     Node,
     Task,
+    Secret,
 }
 
 impl Kind {
@@ -16,6 +17,7 @@ impl Kind {
             Kind::Service => "service",
             Kind::Node => "node",
             Kind::Task => "task",
+            Kind::Secret => "secret",
         }
     }
 }
@@ -47,6 +49,11 @@ pub fn resolve(state: &State, kind: Kind, reference: &str) -> Resolved {
             .tasks
             .values()
             .map(|t| (t.id.as_str(), t.name.as_str()))
+            .collect(),
+        Kind::Secret => state
+            .secrets
+            .values()
+            .map(|s| (s.id.as_str(), s.spec.name.as_str()))
             .collect(),
     };
     if let Some((id, _)) = ids_names.iter().find(|(id, _)| *id == reference) {

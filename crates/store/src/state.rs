@@ -1,7 +1,7 @@
 //! The whole replicated state: one map per object kind, plus read helpers.
 
 use serde::{Deserialize, Serialize};
-use shoal_api::{Cluster, Node, Service, Task};
+use shoal_api::{Cluster, Node, Secret, Service, Task};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -12,6 +12,10 @@ pub struct State {
     pub nodes: BTreeMap<String, Node>,
     pub services: BTreeMap<String, Service>,
     pub tasks: BTreeMap<String, Task>,
+    /// Swarm secrets, data included (the raft log and snapshots are encrypted at rest).
+    /// Absent from snapshots written before secrets existed.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, Secret>,
     /// The cluster's root CA (certificate and key), so every manager can issue node
     /// certificates. Never returned by the API.
     #[serde(default)]
@@ -52,6 +56,10 @@ impl std::fmt::Debug for CaRecord {
 impl State {
     pub fn service_by_name(&self, name: &str) -> Option<&Service> {
         self.services.values().find(|s| s.spec.name == name)
+    }
+
+    pub fn secret_by_name(&self, name: &str) -> Option<&Secret> {
+        self.secrets.values().find(|s| s.spec.name == name)
     }
 
     pub fn tasks_of_service<'a>(&'a self, service_id: &'a str) -> impl Iterator<Item = &'a Task> {

@@ -13,6 +13,7 @@ pub mod inspect;
 pub mod jsonindent;
 pub mod listfmt;
 pub mod node;
+pub mod secret;
 pub mod service;
 pub mod shlex;
 pub mod swarm;

@@ -1,6 +1,7 @@
 //! The route table: one module per resource.
 
 mod nodes;
+mod secrets;
 mod services;
 mod swarm;
 mod system;
@@ -34,6 +35,13 @@ pub fn router(state: AppState) -> Router {
             get(services::inspect).delete(services::remove),
         )
         .route("/services/{id}/update", post(services::update))
+        .route("/secrets", get(secrets::list))
+        .route("/secrets/create", post(secrets::create))
+        .route(
+            "/secrets/{id}",
+            get(secrets::inspect).delete(secrets::remove),
+        )
+        .route("/secrets/{id}/update", post(secrets::update))
         .route("/tasks", get(tasks::list))
         .route("/tasks/{id}", get(tasks::inspect))
         .route("/distribution/{*name}", get(system::distribution))

@@ -5,6 +5,7 @@
 
 pub mod filters;
 pub mod nodes;
+pub mod secrets;
 pub mod services;
 pub mod swarm;
 pub mod tasks;
@@ -52,7 +53,9 @@ impl From<StoreError> for ControlError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound { .. } => ControlError::NotFound(e.to_string()),
-            StoreError::NameConflict { .. } | StoreError::IdConflict { .. } => {
+            StoreError::NameConflict { .. }
+            | StoreError::IdConflict { .. }
+            | StoreError::AlreadyExists(_) => {
                 ControlError::Conflict(format!("rpc error: code = AlreadyExists desc = {e}"))
             }
             StoreError::OutOfSequence => ControlError::OutOfSequence,

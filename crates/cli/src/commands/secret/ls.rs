@@ -1,0 +1,130 @@
+//! `secret ls [-q] [--format F] [--filter k=v]`: secrets sorted by name, with their driver
+//! and ages.
+
+use crate::client::with_query;
+use crate::commands::display::natural_cmp;
+use crate::commands::errors::Usage;
+use crate::commands::filters;
+use crate::commands::listfmt::{self, ListStyle};
+use crate::commands::Ctx;
+use crate::duration::human_ago;
+use clap::Args;
+use serde_json::{json, Value};
+use shoal_api::{Secret, Timestamp};
+
+pub const USAGE: Usage = Usage::new("shoal secret ls", "shoal secret ls [OPTIONS]");
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct LsArgs {
+    /// Only display IDs
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Format output using a custom template
+    #[arg(long, value_name = "string", default_value = "")]
+    pub format: String,
+    /// Filter output based on conditions provided
+    #[arg(short = 'f', long, value_name = "filter")]
+    pub filter: Vec<String>,
+    #[arg(hide = true)]
+    pub extra: Vec<String>,
+}
+
+pub const STYLE: ListStyle = ListStyle {
+    default_table:
+        "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.CreatedAt}}\t{{.UpdatedAt}}",
+    raw: "id: {{.ID}}\\nname: {{.Name}}\\ndriver: {{.Driver}}\\ncreated_at: {{.CreatedAt}}\\nupdated_at: {{.UpdatedAt}}\\n",
+    raw_quiet: "id: {{.ID}}",
+    headers: &[
+        ("ID", "ID"),
+        ("Name", "NAME"),
+        ("Driver", "DRIVER"),
+        ("CreatedAt", "CREATED"),
+        ("UpdatedAt", "UPDATED"),
+        ("Labels", "LABELS"),
+    ],
+};
+
+pub async fn run(ctx: &mut Ctx, args: LsArgs) -> anyhow::Result<()> {
+    let f = filters::parse(&args.filter, &USAGE)?;
+    USAGE.check_args(args.extra.len(), 0, Some(0))?;
+    let query: Vec<(&str, String)> = if f.is_empty() {
+        vec![]
+    } else {
+        vec![("filters", filters::to_json(&f))]
+    };
+    let secrets: Vec<Secret> = ctx.client.get_json(&with_query("/secrets", query)).await?;
+    let out = render(&secrets, Timestamp::now(), &args.format, args.quiet)?;
+    ctx.print(&out)?;
+    Ok(())
+}
+
+pub fn render(
+    secrets: &[Secret],
+    now: Timestamp,
+    format: &str,
+    quiet: bool,
+) -> anyhow::Result<String> {
+    let mut sorted: Vec<&Secret> = secrets.iter().collect();
+    sorted.sort_by(|a, b| natural_cmp(&a.spec.name, &b.spec.name));
+    let rows: Vec<Value> = sorted.into_iter().map(|s| row(s, now)).collect();
+    listfmt::render(&STYLE, format, quiet, &rows)
+}
+
+/// `name` of a `{Name, Options}` driver object.
+pub fn driver_name(driver: &Option<Value>) -> String {
+    driver
+        .as_ref()
+        .and_then(|d| d.get("Name"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn row(s: &Secret, now: Timestamp) -> Value {
+    let labels: Vec<String> = s
+        .spec
+        .labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    json!({
+        "ID": s.id,
+        "Name": s.spec.name,
+        "Driver": driver_name(&s.spec.driver),
+        "CreatedAt": human_ago(now.since(s.created_at)),
+        "UpdatedAt": human_ago(now.since(s.updated_at)),
+        "Labels": labels.join(","),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secrets() -> (Vec<Secret>, Timestamp) {
+        let v = json!([
+            {"ID": "s2", "CreatedAt": "2024-01-01T00:00:00Z", "UpdatedAt": "2024-01-01T00:00:00Z",
+             "Spec": {"Name": "b", "Labels": {"env": "prod"}}},
+            {"ID": "s1", "CreatedAt": "2024-01-01T00:00:00Z", "UpdatedAt": "2024-01-01T00:00:50Z",
+             "Spec": {"Name": "a", "Labels": {}, "Driver": {"Name": "vault"}}},
+        ]);
+        let now: Timestamp = serde_json::from_value(json!("2024-01-01T00:01:00Z")).unwrap();
+        (serde_json::from_value(v).unwrap(), now)
+    }
+
+    #[test]
+    fn table_quiet_and_templates() {
+        let (s, now) = secrets();
+        assert_eq!(
+            render(&s, now, "", false).unwrap(),
+            "ID        NAME      DRIVER    CREATED              UPDATED\n\
+             s1        a         vault     About a minute ago   10 seconds ago\n\
+             s2        b                   About a minute ago   About a minute ago\n"
+        );
+        assert_eq!(render(&s, now, "", true).unwrap(), "s1\ns2\n");
+        assert_eq!(
+            render(&s, now, "{{.Name}} {{.Labels}}", false).unwrap(),
+            "a \nb env=prod\n"
+        );
+    }
+}

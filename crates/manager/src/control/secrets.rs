@@ -1,0 +1,138 @@
+//! Secret operations: create, list, inspect, update (labels only), remove.
+//!
+//! Nothing here ever returns a secret's data. Removal will be refused while a service
+//! references the secret (Docker's "secret 'NAME' is in use by the following service: ...")
+//! once services can reference secrets; until then every secret is free to remove.
+
+use super::filters::Filters;
+use super::{resolve_id, single, ControlError};
+use crate::ids::new_id;
+use crate::manager::Manager;
+use shoal_api::secret::{secret_data, validate_secret_spec};
+use shoal_api::{Secret, SecretSpec};
+use shoal_store::{Kind, Op};
+
+/// Docker's secret list filters: `names` exact, `name` and `id` prefixes, `label`.
+pub const FILTERS: &[&str] = &["names", "name", "id", "label"];
+
+/// Creates a secret; returns its ID.
+pub async fn create(m: &Manager, spec: SecretSpec) -> Result<String, ControlError> {
+    validate_secret_spec(&spec).map_err(ControlError::invalid)?;
+    let secret = Secret {
+        id: new_id(),
+        spec,
+        ..Default::default()
+    };
+    let id = secret.id.clone();
+    single(m.propose(vec![Op::CreateSecret(Box::new(secret))]).await?)?;
+    Ok(id)
+}
+
+/// Whether `s` passes the list filters.
+pub fn matches(f: &Filters, s: &Secret) -> bool {
+    f.any("names", |v| s.spec.name == v)
+        && f.any("name", |v| s.spec.name.starts_with(v))
+        && f.any("id", |v| s.id.starts_with(v))
+        && f.labels("label", &s.spec.labels)
+}
+
+pub fn list(m: &Manager, f: &Filters) -> Vec<Secret> {
+    m.read()
+        .secrets
+        .values()
+        .filter(|s| matches(f, s))
+        .map(Secret::redacted)
+        .collect()
+}
+
+pub fn inspect(m: &Manager, reference: &str) -> Result<Secret, ControlError> {
+    let st = m.read();
+    let id = resolve_id(&st, Kind::Secret, reference)?;
+    Ok(st.secrets[&id].redacted())
+}
+
+/// Checks an update against the current secret: only the labels may change (the data may
+/// be left out, or sent unchanged).
+pub fn check_update(current: &SecretSpec, next: &SecretSpec) -> Result<(), ControlError> {
+    let data_changed = next.data.is_some() && secret_data(next) != secret_data(current);
+    if next.name != current.name || data_changed {
+        return Err(ControlError::invalid("only updates to Labels are allowed"));
+    }
+    Ok(())
+}
+
+pub async fn update(
+    m: &Manager,
+    reference: &str,
+    version: u64,
+    spec: SecretSpec,
+) -> Result<(), ControlError> {
+    let current = {
+        let st = m.read();
+        let id = resolve_id(&st, Kind::Secret, reference)?;
+        st.secrets[&id].clone()
+    };
+    check_update(&current.spec, &spec)?;
+    single(
+        m.propose(vec![Op::UpdateSecret {
+            id: current.id,
+            labels: spec.labels,
+            expected_version: version,
+        }])
+        .await?,
+    )?;
+    Ok(())
+}
+
+pub async fn remove(m: &Manager, reference: &str) -> Result<(), ControlError> {
+    let id = resolve_id(&m.read(), Kind::Secret, reference)?;
+    single(m.propose(vec![Op::DeleteSecret { id }]).await?)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str, data: Option<&str>) -> SecretSpec {
+        SecretSpec {
+            name: name.into(),
+            data: data.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn updates_change_labels_only() {
+        let cur = spec("pw", Some("aGk="));
+        let mut next = spec("pw", None);
+        next.labels.insert("k".into(), "v".into());
+        assert!(check_update(&cur, &next).is_ok());
+        assert!(check_update(&cur, &spec("pw", Some("aGk="))).is_ok());
+        let refused = "rpc error: code = InvalidArgument desc = only updates to Labels are allowed";
+        for bad in [spec("pw2", None), spec("pw", Some("aG8="))] {
+            let e = check_update(&cur, &bad).unwrap_err();
+            assert_eq!((e.http_status(), e.to_string().as_str()), (400, refused));
+        }
+    }
+
+    #[test]
+    fn filters() {
+        let mut s = Secret {
+            id: "abc123".into(),
+            spec: spec("db_password", None),
+            ..Default::default()
+        };
+        s.spec.labels.insert("env".into(), "prod".into());
+        let f = |raw: &str| Filters::parse(Some(raw), FILTERS).unwrap();
+        assert!(matches(&f("{}"), &s));
+        assert!(matches(&f(r#"{"names":{"db_password":true}}"#), &s));
+        assert!(!matches(&f(r#"{"names":{"db":true}}"#), &s));
+        assert!(matches(&f(r#"{"name":{"db":true}}"#), &s));
+        assert!(matches(&f(r#"{"id":{"abc":true}}"#), &s));
+        assert!(!matches(&f(r#"{"id":{"x":true}}"#), &s));
+        assert!(matches(&f(r#"{"label":{"env=prod":true}}"#), &s));
+        assert!(!matches(&f(r#"{"label":{"env=dev":true}}"#), &s));
+        assert!(Filters::parse(Some(r#"{"mode":{"x":true}}"#), FILTERS).is_err());
+    }
+}
