@@ -104,6 +104,18 @@ fn a_backup_restored_with_force_new_cluster_brings_the_cluster_back() {
     }
     managers[0].wait_running("web", 4);
     managers[0].wait_running("api", 2);
+    // A secret, committed before the backup, must come back too.
+    let secret = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(secret.path(), "s3cret").unwrap();
+    let secret_id = managers[0]
+        .shoal_ok(&[
+            "secret",
+            "create",
+            "db-password",
+            secret.path().to_str().unwrap(),
+        ])
+        .trim()
+        .to_string();
 
     // Backup: a copy of a stopped manager's data dir; the manager then goes back to work.
     let backup = tempfile::tempdir().expect("tempdir");
@@ -133,6 +145,12 @@ fn a_backup_restored_with_force_new_cluster_brings_the_cluster_back() {
     let mut names: Vec<&str> = services.lines().collect();
     names.sort();
     assert_eq!(names, ["api", "web"]);
+    let secrets = m1.shoal_ok(&["secret", "ls", "--format", "{{.ID}} {{.Name}}"]);
+    assert_eq!(
+        secrets.trim(),
+        format!("{secret_id} db-password"),
+        "the secret is back"
+    );
     wait_for(
         "m1 leading, the others unreachable, the worker back",
         LONG,
