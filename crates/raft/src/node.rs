@@ -534,9 +534,13 @@ impl RaftNode {
             .wait(Some(timeout))
             .metrics(
                 |m| {
-                    let committed = m.local_committed.as_ref();
+                    // What the cluster has committed, as this node learnt it (a leader must
+                    // also have committed an entry of its own term).
+                    let committed = m.cluster_committed.as_ref();
+                    let own_term = m.current_leader != Some(m.id)
+                        || committed.is_some_and(|c| c.leader_id.term == m.current_term);
                     m.current_leader.is_some()
-                        && committed.is_some_and(|c| c.leader_id.term == m.current_term)
+                        && own_term
                         && m.last_applied.as_ref().map(|l| l.index) >= committed.map(|c| c.index)
                 },
                 "catch up with the cluster",
