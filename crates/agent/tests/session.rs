@@ -145,8 +145,15 @@ fn task(id: &str) -> Task {
     t
 }
 
-#[tokio::test]
-async fn runs_tasks_survives_a_broken_stream_and_removes_what_leaves() {
+type Started = (
+    Arc<Log>,
+    Arc<FakeDispatcher>,
+    watch::Sender<Option<Stop>>,
+    tokio::task::JoinHandle<()>,
+);
+
+/// An agent for node n1 against the fakes, running.
+fn start_agent() -> Started {
     let log = Arc::new(Log::default());
     let dispatcher = Arc::new(FakeDispatcher {
         log: log.clone(),
@@ -162,14 +169,25 @@ async fn runs_tasks_survives_a_broken_stream_and_removes_what_leaves() {
         dispatcher: dispatcher.clone(),
     };
     let agent = tokio::spawn(Agent::run(cfg, stop_rx));
+    (log, dispatcher, stop_tx, agent)
+}
 
-    let session = loop {
+/// The assignment stream of the agent's current session, once it has opened one.
+async fn next_session(dispatcher: &FakeDispatcher) -> mpsc::Sender<Assignments> {
+    loop {
         let opened = dispatcher.opened.notified();
         if let Some(tx) = dispatcher.sessions.lock().unwrap().first().cloned() {
-            break tx;
+            return tx;
         }
         opened.await;
-    };
+    }
+}
+
+#[tokio::test]
+async fn runs_tasks_survives_a_broken_stream_and_removes_what_leaves() {
+    let (log, dispatcher, stop_tx, agent) = start_agent();
+
+    let session = next_session(&dispatcher).await;
     session.send(vec![task("t1")]).await.unwrap();
     log.wait_for("t1 running", 1).await;
     assert_eq!(log.count("start t1"), 1);
@@ -178,13 +196,7 @@ async fn runs_tasks_survives_a_broken_stream_and_removes_what_leaves() {
     dispatcher.sessions.lock().unwrap().clear();
     drop(session);
     log.wait_for("register n1", 2).await;
-    let session = loop {
-        let opened = dispatcher.opened.notified();
-        if let Some(tx) = dispatcher.sessions.lock().unwrap().first().cloned() {
-            break tx;
-        }
-        opened.await;
-    };
+    let session = next_session(&dispatcher).await;
     let mut running = task("t1");
     running.status.state = TaskState::Running;
     session.send(vec![running]).await.unwrap();
@@ -207,28 +219,8 @@ async fn runs_tasks_survives_a_broken_stream_and_removes_what_leaves() {
 /// to spin on it and starve the runtime).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_task_shut_down_before_it_was_accepted_is_reported_and_left_alone() {
-    let log = Arc::new(Log::default());
-    let dispatcher = Arc::new(FakeDispatcher {
-        log: log.clone(),
-        sessions: Mutex::new(vec![]),
-        opened: Notify::new(),
-    });
-    let (stop_tx, stop_rx) = watch::channel(None);
-    let cfg = AgentConfig {
-        node_id: "n1".into(),
-        hostname: None,
-        engine_labels: Default::default(),
-        executor: Arc::new(FakeExecutor(log.clone())),
-        dispatcher: dispatcher.clone(),
-    };
-    let agent = tokio::spawn(Agent::run(cfg, stop_rx));
-    let session = loop {
-        let opened = dispatcher.opened.notified();
-        if let Some(tx) = dispatcher.sessions.lock().unwrap().first().cloned() {
-            break tx;
-        }
-        opened.await;
-    };
+    let (log, dispatcher, stop_tx, agent) = start_agent();
+    let session = next_session(&dispatcher).await;
     let mut gone = task("t1");
     gone.desired_state = TaskState::Shutdown;
     session.send(vec![gone, task("t2")]).await.unwrap();

@@ -24,27 +24,6 @@ fn copy_dir(from: &Path, to: &Path) {
     assert!(ok, "copying {} to {}", from.display(), to.display());
 }
 
-/// hostname -> (status, manager status) as `d` sees the nodes.
-fn nodes(d: &Daemon) -> Vec<(String, String, String)> {
-    let out = d.shoal(&[
-        "node",
-        "ls",
-        "--format",
-        "{{.Hostname}}|{{.Status}}|{{.ManagerStatus}}",
-    ]);
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split('|');
-            Some((
-                f.next()?.to_string(),
-                f.next()?.to_string(),
-                f.next()?.to_string(),
-            ))
-        })
-        .collect()
-}
-
 #[test]
 fn a_backup_restored_with_force_new_cluster_brings_the_cluster_back() {
     let mut managers: Vec<Daemon> = ["m1", "m2", "m3"]
@@ -82,7 +61,8 @@ fn a_backup_restored_with_force_new_cluster_brings_the_cluster_back() {
     let wtoken = managers[0].shoal_ok(&["swarm", "join-token", "-q", "worker"]);
     worker.shoal_ok(&["swarm", "join", "--token", wtoken.trim(), &addrs[1]]);
     wait_for("four ready nodes", LONG, || {
-        nodes(&managers[0])
+        managers[0]
+            .node_rows()
             .iter()
             .filter(|(_, s, _)| s == "Ready")
             .count()
@@ -125,7 +105,8 @@ fn a_backup_restored_with_force_new_cluster_brings_the_cluster_back() {
     copy_dir(&managers[0].data_dir(), &saved);
     managers[0].restart();
     wait_for("m1 back in the cluster", LONG, || {
-        nodes(&managers[1])
+        managers[1]
+            .node_rows()
             .iter()
             .any(|(h, s, m)| h == "m1" && s == "Ready" && (m == "Reachable" || m == "Leader"))
     });
@@ -155,7 +136,7 @@ fn a_backup_restored_with_force_new_cluster_brings_the_cluster_back() {
         "m1 leading, the others unreachable, the worker back",
         LONG,
         || {
-            let n = nodes(m1);
+            let n = m1.node_rows();
             n.len() == 4
                 && n.iter().any(|(h, _, m)| h == "m1" && m == "Leader")
                 && n.iter()
@@ -174,6 +155,6 @@ fn a_backup_restored_with_force_new_cluster_brings_the_cluster_back() {
     // The dead managers are not voters any more: they can be demoted and removed.
     m1.shoal_ok(&["node", "demote", "m2", "m3"]);
     m1.shoal_ok(&["node", "rm", "m2", "m3"]);
-    let left: Vec<String> = nodes(m1).into_iter().map(|(h, _, _)| h).collect();
+    let left: Vec<String> = m1.node_rows().into_iter().map(|(h, _, _)| h).collect();
     assert_eq!(left.len(), 2, "{left:?}");
 }

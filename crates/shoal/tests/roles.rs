@@ -11,32 +11,8 @@ use std::time::Duration;
 
 const LONG: Duration = Duration::from_secs(60);
 
-/// (hostname, status, manager status) of every node as `d` sees them.
-fn nodes(d: &Daemon) -> Vec<(String, String, String)> {
-    let out = d.shoal(&[
-        "node",
-        "ls",
-        "--format",
-        "{{.Hostname}}|{{.Status}}|{{.ManagerStatus}}",
-    ]);
-    if !out.status.success() {
-        return Vec::new();
-    }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split('|');
-            Some((
-                f.next()?.to_string(),
-                f.next()?.to_string(),
-                f.next()?.to_string(),
-            ))
-        })
-        .collect()
-}
-
 fn manager_status_of(d: &Daemon, host: &str) -> Option<String> {
-    nodes(d)
+    d.node_rows()
         .into_iter()
         .find(|(h, _, _)| h == host)
         .map(|(_, _, m)| m)
@@ -64,7 +40,7 @@ fn running_on(d: &Daemon, service: &str, host: &str) -> BTreeSet<String> {
 
 fn leader_among(ds: &[&Daemon]) -> Option<String> {
     ds.iter().find_map(|d| {
-        nodes(d)
+        d.node_rows()
             .into_iter()
             .find(|(_, _, m)| m == "Leader")
             .map(|(h, _, _)| h)
@@ -103,7 +79,11 @@ fn promote_and_demote_change_raft_membership_without_restarting_tasks() {
         ]);
     }
     wait_for("both workers ready", LONG, || {
-        nodes(&m1).iter().filter(|(_, s, _)| s == "Ready").count() == 3
+        m1.node_rows()
+            .iter()
+            .filter(|(_, s, _)| s == "Ready")
+            .count()
+            == 3
     });
     m1.shoal_ok(&[
         "service",
@@ -137,7 +117,7 @@ fn promote_and_demote_change_raft_membership_without_restarting_tasks() {
         "{out}"
     );
     wait_for("w1 and w2 reachable managers", LONG, || {
-        let n = nodes(&m1);
+        let n = m1.node_rows();
         ["w1", "w2"]
             .iter()
             .all(|h| n.iter().any(|(host, _, m)| host == h && m == "Reachable"))
@@ -188,7 +168,7 @@ fn promote_and_demote_change_raft_membership_without_restarting_tasks() {
     });
     w2.kill();
     wait_for("w2 unreachable", LONG, || {
-        nodes(&w1)
+        w1.node_rows()
             .iter()
             .any(|(h, s, m)| h == "w2" && s == "Down" && m == "Unreachable")
     });

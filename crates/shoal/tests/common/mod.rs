@@ -214,6 +214,31 @@ impl Daemon {
             .collect()
     }
 
+    /// (hostname, status, manager status) of every node as this daemon's `node ls` shows
+    /// them; empty when the call fails (e.g. on a worker).
+    pub fn node_rows(&self) -> Vec<(String, String, String)> {
+        let out = self.shoal(&[
+            "node",
+            "ls",
+            "--format",
+            "{{.Hostname}}|{{.Status}}|{{.ManagerStatus}}",
+        ]);
+        if !out.status.success() {
+            return Vec::new();
+        }
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split('|');
+                Some((
+                    f.next()?.to_string(),
+                    f.next()?.to_string(),
+                    f.next()?.to_string(),
+                ))
+            })
+            .collect()
+    }
+
     pub fn wait_running(&self, service: &str, n: usize) {
         wait_for(
             &format!("{n} running tasks of {service}"),
