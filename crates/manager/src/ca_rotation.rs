@@ -22,17 +22,18 @@ use base64::Engine;
 use shoal_api::{JoinTokens, NodeState, TlsInfo};
 use shoal_ca::token::JoinToken;
 use shoal_ca::{issuing_root, root_info, RootCa};
-use shoal_store::{CaRecord, Op, State};
+use shoal_store::{CaRecord, CaRotation, Op, State};
 use std::time::SystemTime;
 
 /// The roots nodes should trust now, PEM: the new root first during a rotation.
 pub fn trust_bundle(st: &State) -> String {
-    let current = st
-        .ca
-        .as_ref()
-        .map(|c| c.cert_pem.clone())
-        .unwrap_or_default();
-    match &st.ca_rotation {
+    trust_bundle_of(st.ca.as_ref(), st.ca_rotation.as_ref())
+}
+
+/// [`trust_bundle`] from the current root and the rotation in progress.
+pub fn trust_bundle_of(ca: Option<&CaRecord>, rotation: Option<&CaRotation>) -> String {
+    let current = ca.map(|c| c.cert_pem.clone()).unwrap_or_default();
+    match rotation {
         Some(r) => format!("{}{}", ensure_newline(&r.next.cert_pem), current),
         None => current,
     }
@@ -48,9 +49,17 @@ fn ensure_newline(pem: &str) -> String {
 
 /// The root that signs certificates now.
 pub fn signing_root(st: &State) -> Option<&CaRecord> {
-    match &st.ca_rotation {
+    signing_root_of(st.ca.as_ref(), st.ca_rotation.as_ref())
+}
+
+/// [`signing_root`] from the current root and the rotation in progress.
+pub fn signing_root_of<'a>(
+    ca: Option<&'a CaRecord>,
+    rotation: Option<&'a CaRotation>,
+) -> Option<&'a CaRecord> {
+    match rotation {
         Some(r) if r.issuing => Some(&r.next),
-        _ => st.ca.as_ref(),
+        _ => ca,
     }
 }
 

@@ -111,21 +111,26 @@ async fn session_stream(
     mut sets: tokio::sync::mpsc::Receiver<shoal_agent::Assignments>,
     tx: tokio::sync::mpsc::Sender<Result<pb::Assignments, Status>>,
 ) {
-    // What the node must follow besides its tasks: its role and the swarm's roots.
-    let wanted = |m: &crate::Manager| {
+    // What the node must follow besides its tasks: its role and the swarm's roots. Checked on
+    // every write, so compared in place and copied only when it changed.
+    type Basis = (
+        shoal_api::NodeRole,
+        Option<shoal_store::CaRecord>,
+        Option<shoal_store::CaRotation>,
+    );
+    let changed_basis = |m: &crate::Manager, basis: Option<&Basis>| -> Option<Basis> {
         let st = m.read();
         let role = st
             .nodes
             .get(&node_id)
             .map(|n| n.spec.role)
             .unwrap_or_default();
-        let signing = crate::ca_rotation::signing_root(&st)
-            .map(|c| c.cert_pem.clone())
-            .unwrap_or_default();
-        (role, crate::ca_rotation::trust_bundle(&st), signing)
+        let same =
+            basis.is_some_and(|(r, ca, rot)| *r == role && *ca == st.ca && *rot == st.ca_rotation);
+        (!same).then(|| (role, st.ca.clone(), st.ca_rotation.clone()))
     };
     let mut changes = manager.store.subscribe();
-    let mut want = wanted(&manager);
+    let mut basis = changed_basis(&manager, None).unwrap_or_default();
     let mut last = None;
     loop {
         tokio::select! {
@@ -138,11 +143,10 @@ async fn session_stream(
                 if changed.is_err() {
                     return;
                 }
-                let now = wanted(&manager);
-                if now == want || last.is_none() {
-                    continue;
+                match changed_basis(&manager, Some(&basis)) {
+                    Some(now) => basis = now,
+                    None => continue,
                 }
-                want = now;
             }
         }
         let Some(set) = &last else { continue };
@@ -150,9 +154,17 @@ async fn session_stream(
             .map(|tasks_json| pb::Assignments {
                 tasks_json,
                 managers: manager.raft.members().into_iter().map(|(_, a)| a).collect(),
-                desired_role: role_name(want.0).into(),
-                trust_bundle_pem: want.1.clone(),
-                signing_root_pem: want.2.clone(),
+                desired_role: role_name(basis.0).into(),
+                trust_bundle_pem: crate::ca_rotation::trust_bundle_of(
+                    basis.1.as_ref(),
+                    basis.2.as_ref(),
+                ),
+                signing_root_pem: crate::ca_rotation::signing_root_of(
+                    basis.1.as_ref(),
+                    basis.2.as_ref(),
+                )
+                .map(|c| c.cert_pem.clone())
+                .unwrap_or_default(),
             })
             .map_err(|e| Status::internal(e.to_string()));
         if tx.send(message).await.is_err() {
