@@ -25,7 +25,7 @@ pub fn next_step(observed: TaskState, desired: TaskState) -> Step {
     if observed.is_terminal() {
         return Step::Idle;
     }
-    if desired > Running {
+    if !desired.is_runnable() {
         return Step::Shutdown;
     }
     match observed {
@@ -59,6 +59,10 @@ mod tests {
             (Assigned, Shutdown, Step::Shutdown),
             (Failed, Running, Step::Idle),
             (Complete, Shutdown, Step::Idle),
+            // Jobs want COMPLETE: run to the end like RUNNING.
+            (Ready, Complete, Step::Start),
+            (Running, Complete, Step::Wait),
+            (Complete, Complete, Step::Idle),
             (Pending, Running, Step::Idle),
         ];
         for (observed, desired, want) in table {

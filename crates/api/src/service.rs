@@ -139,10 +139,11 @@ impl ServiceMode {
         if self.global.is_some() {
             ModeKind::Global
         } else if let Some(j) = &self.replicated_job {
-            let total = j.total_completions.unwrap_or(1);
+            // The API's defaults: MaxConcurrent 1, TotalCompletions = MaxConcurrent.
+            let max_concurrent = j.max_concurrent.unwrap_or(1);
             ModeKind::ReplicatedJob {
-                max_concurrent: j.max_concurrent.unwrap_or(total),
-                total,
+                max_concurrent,
+                total: j.total_completions.unwrap_or(max_concurrent),
             }
         } else if self.global_job.is_some() {
             ModeKind::GlobalJob
@@ -168,7 +169,25 @@ impl ServiceMode {
         if let Some(r) = &mut self.replicated {
             r.replicas.get_or_insert(1);
         }
+        if let ModeKind::ReplicatedJob {
+            max_concurrent,
+            total,
+        } = self.kind()
+        {
+            // Clients read both back (docker's job progress divides by them).
+            self.replicated_job = Some(ReplicatedJob {
+                max_concurrent: Some(max_concurrent),
+                total_completions: Some(total),
+            });
+        }
         self
+    }
+
+    pub fn is_job(&self) -> bool {
+        matches!(
+            self.kind(),
+            ModeKind::ReplicatedJob { .. } | ModeKind::GlobalJob
+        )
     }
 
     pub fn name(&self) -> &'static str {
@@ -284,6 +303,37 @@ pub struct Service {
     /// Bumped on every spec change; tasks record the one they were made from.
     #[serde(rename = "ShoalSpecVersion")]
     pub spec_version: u64,
+    /// Jobs only: which run of the job is current (every update starts a new one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_status: Option<JobStatus>,
+}
+
+/// `Service.JobStatus`: the current iteration of a job and when it started.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct JobStatus {
+    pub job_iteration: Version,
+    pub last_execution: Timestamp,
+}
+
+impl Service {
+    /// Starts a job's first iteration (no-op for other modes); called on create.
+    pub fn start_job(&mut self, now: Timestamp) {
+        if self.spec.mode.is_job() {
+            self.job_status = Some(JobStatus {
+                job_iteration: Version::default(),
+                last_execution: now,
+            });
+        }
+    }
+
+    /// Every update of a job runs it again, as in swarmkit: a new iteration.
+    pub fn next_job_iteration(&mut self, now: Timestamp) {
+        if let Some(job) = &mut self.job_status {
+            job.job_iteration.index += 1;
+            job.last_execution = now;
+        }
+    }
 }
 
 /// Go prints whole floats without a fraction (`0`, not `0.0`); match it on the wire.

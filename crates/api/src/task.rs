@@ -71,6 +71,12 @@ impl TaskState {
         TaskState::ALL.into_iter().find(|st| st.as_str() == lower)
     }
 
+    /// As a desired state: the task should (get ready to) run. `Complete` is what jobs
+    /// want, run to completion, so it counts too; everything above means stop.
+    pub fn is_runnable(self) -> bool {
+        self <= TaskState::Complete
+    }
+
     /// The task's process has ended (or never will run).
     pub fn is_terminal(&self) -> bool {
         *self > TaskState::Running
@@ -140,6 +146,9 @@ pub struct Task {
     pub started_at: Timestamp,
     #[serde(rename = "ShoalRestart", skip_serializing_if = "Option::is_none")]
     pub restart: Option<RestartInfo>,
+    /// Jobs only: the service's job iteration this task belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_iteration: Option<Version>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -158,7 +167,7 @@ impl Task {
 
     /// The manager still wants this task to run (or get ready to).
     pub fn is_runnable(&self) -> bool {
-        self.desired_state <= TaskState::Running
+        self.desired_state.is_runnable()
     }
 }
 

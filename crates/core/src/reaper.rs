@@ -39,7 +39,8 @@ pub fn reap(state: &State, plan: &mut Plan) {
                 if excess == 0 {
                     break;
                 }
-                let dead = plan.desired_of(t) > TaskState::Running && !is_live(t, &state.nodes);
+                let dead = !is_live(t, &state.nodes)
+                    && (!plan.desired_of(t).is_runnable() || t.status.state == TaskState::Complete);
                 if dead && !plan.deleted.contains(&t.id) {
                     delete(plan, &t.id);
                     excess -= 1;

@@ -204,7 +204,7 @@ pub fn schedule(state: &State, plan: &mut Plan) {
     for t in state.tasks.values() {
         if !t.node_id.is_empty()
             && t.status.state >= TaskState::Assigned
-            && plan.desired_of(t) <= TaskState::Running
+            && plan.desired_of(t).is_runnable()
             && !t.status.state.is_terminal()
         {
             if let Some(&i) = s.index.get(t.node_id.as_str()) {
@@ -215,7 +215,7 @@ pub fn schedule(state: &State, plan: &mut Plan) {
 
     let mut ops = Vec::new();
     for t in state.tasks.values() {
-        if t.status.state >= TaskState::Assigned || plan.desired_of(t) > TaskState::Running {
+        if t.status.state >= TaskState::Assigned || !plan.desired_of(t).is_runnable() {
             continue;
         }
         match s.place(t) {

@@ -21,7 +21,7 @@ pub fn check(state: &State, now: Timestamp, plan: &mut Plan) {
         };
         let runnable: Vec<_> = state
             .tasks_of_service(&svc.id)
-            .filter(|t| plan.desired_of(t) <= TaskState::Running)
+            .filter(|t| plan.desired_of(t).is_runnable())
             .collect();
         let settled = runnable
             .iter()

@@ -223,6 +223,7 @@ fn apply_op(state: &mut State, index: u64, now: Timestamp, op: &Op) -> Result<()
             old.previous_spec = service.previous_spec.clone();
             old.endpoint = service.endpoint.clone();
             old.update_status = service.update_status.clone();
+            old.job_status = service.job_status.clone();
             old.version.index = index;
             old.updated_at = now;
         }

@@ -126,11 +126,12 @@ impl Harness {
 
     pub fn create_service(&mut self, spec: ServiceSpec) -> String {
         let id = format!("svc-{}", spec.name);
-        let svc = Service {
+        let mut svc = Service {
             id: id.clone(),
             spec,
             ..Default::default()
         };
+        svc.start_job(self.now);
         let r = self.apply(vec![Op::CreateService(Box::new(svc))]);
         r[0].as_ref().expect("create service");
         id
@@ -140,6 +141,7 @@ impl Harness {
         let mut s = self.state.services[id].clone();
         s.previous_spec = Some(s.spec.clone());
         f(&mut s.spec);
+        s.next_job_iteration(self.now);
         let v = s.version.index;
         let r = self.apply(vec![Op::UpdateService {
             service: Box::new(s),
@@ -173,7 +175,7 @@ impl Harness {
             if !alive || t.status.state < TaskState::Assigned || t.status.state.is_terminal() {
                 continue;
             }
-            let target = if t.desired_state > TaskState::Running {
+            let target = if !t.desired_state.is_runnable() {
                 TaskState::Shutdown
             } else if t.desired_state == TaskState::Ready {
                 TaskState::Ready

@@ -28,7 +28,7 @@ pub fn reconcile(
         let keep = state.nodes.get(node_id).is_some_and(keeps);
         if !keep {
             for t in tasks {
-                if plan.desired_of(t) > TaskState::Running {
+                if !plan.desired_of(t).is_runnable() {
                     continue;
                 }
                 plan.set_desired(&t.id, TaskState::Shutdown);

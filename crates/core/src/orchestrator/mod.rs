@@ -2,8 +2,10 @@
 //!
 //! `replicated` keeps N slots filled, `global` one task per eligible node; both share the
 //! per-slot logic in `slot` (restarts, replacement of tasks on lost nodes, stop-first updates).
+//! `job` runs replicated and global jobs to completion.
 
 mod global;
+mod job;
 mod replicated;
 mod slot;
 
@@ -20,8 +22,11 @@ pub fn run(state: &State, now: Timestamp, ids: &mut dyn IdSource, plan: &mut Pla
         match service.spec.mode.kind() {
             ModeKind::Replicated(n) => replicated::reconcile(state, service, n, now, ids, plan),
             ModeKind::Global => global::reconcile(state, service, now, ids, plan),
-            // Jobs are refused at the API until their orchestrator exists.
-            ModeKind::ReplicatedJob { .. } | ModeKind::GlobalJob => {}
+            ModeKind::ReplicatedJob {
+                max_concurrent,
+                total,
+            } => job::reconcile_replicated(state, service, max_concurrent, total, now, ids, plan),
+            ModeKind::GlobalJob => job::reconcile_global(state, service, now, ids, plan),
         }
     }
 }

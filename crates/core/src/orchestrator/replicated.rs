@@ -22,7 +22,7 @@ pub fn reconcile(
         if let SlotKey::Slot(s) = key {
             if *s > replicas {
                 for t in tasks {
-                    if plan.desired_of(t) > TaskState::Running {
+                    if !plan.desired_of(t).is_runnable() {
                         continue;
                     }
                     plan.set_desired(&t.id, TaskState::Remove);

@@ -156,7 +156,7 @@ pub fn reconcile_slot(
 ) {
     let mut runnable: Vec<&Task> = Vec::new();
     for t in tasks.iter().copied() {
-        if plan.desired_of(t) > TaskState::Running {
+        if !plan.desired_of(t).is_runnable() {
             continue;
         }
         let node_lost =

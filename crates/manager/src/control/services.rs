@@ -6,7 +6,7 @@ use crate::ids::new_id;
 use crate::manager::Manager;
 use shoal_api::defaults::with_defaults;
 use shoal_api::validate::{validate_mode_change, validate_service_spec};
-use shoal_api::{Endpoint, ModeKind, Service, ServiceSpec, Timestamp, UpdateStatus};
+use shoal_api::{Endpoint, Service, ServiceSpec, Timestamp, UpdateStatus};
 use shoal_store::{Kind, Op};
 
 pub const FILTERS: &[&str] = &["name", "id", "label", "mode", "runtime"];
@@ -15,13 +15,9 @@ fn check(spec: &ServiceSpec) -> Result<(), ControlError> {
     validate_service_spec(spec).map_err(ControlError::invalid)?;
     shoal_core::placement::validate(spec.task_template.placement.as_ref())
         .map_err(ControlError::invalid)?;
-    if matches!(
-        spec.mode.kind(),
-        ModeKind::ReplicatedJob { .. } | ModeKind::GlobalJob
-    ) {
-        return Err(ControlError::invalid(
-            "job modes (replicated-job, global-job) are not supported by this shoal version yet",
-        ));
+    if spec.mode.is_job() && spec.update_config.is_some() {
+        // swarmkit's words; a job is rerun by an update, never rolled.
+        return Err(ControlError::invalid("Jobs may not have an update config"));
     }
     Ok(())
 }
@@ -43,12 +39,13 @@ pub async fn create(m: &Manager, mut spec: ServiceSpec) -> Result<String, Contro
         spec.name = crate::names::generate(taken);
     }
     check(&spec)?;
-    let service = Service {
+    let mut service = Service {
         id: new_id(),
         endpoint: endpoint(&spec),
         spec,
         ..Default::default()
     };
+    service.start_job(Timestamp::now());
     let id = service.id.clone();
     single(
         m.propose(vec![Op::CreateService(Box::new(service))])
@@ -130,8 +127,10 @@ pub async fn update(
     // Each update starts afresh (as in swarmkit): a scale after a finished update must not
     // look finished before it has converged.
     next.update_status = None;
-    // Only a change to the task template replaces tasks, and so is an update in progress.
-    if next.spec.task_template != current.spec.task_template {
+    if next.job_status.is_some() {
+        next.next_job_iteration(Timestamp::now());
+    } else if next.spec.task_template != current.spec.task_template {
+        // Only a change to the task template replaces tasks, and so is an update in progress.
         let (state, message) = if rollback {
             ("rollback_started", "manually requested rollback")
         } else {

@@ -56,7 +56,7 @@ pub fn list(m: &Manager, f: &Filters) -> Result<Vec<Task>, ControlError> {
                 && nodes.as_ref().is_none_or(|ids| ids.contains(&t.node_id))
                 && f.any("desired-state", |v| match v {
                     "running" => t.desired_state <= TaskState::Running,
-                    "shutdown" => t.desired_state > TaskState::Running,
+                    "shutdown" => !t.desired_state.is_runnable(),
                     _ => t.desired_state == TaskState::Accepted,
                 })
                 && f.any("_up-to-date", |_| {
