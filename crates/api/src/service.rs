@@ -316,6 +316,17 @@ pub struct JobStatus {
     pub last_execution: Timestamp,
 }
 
+impl Endpoint {
+    /// The endpoint a spec asks for (ports as requested; shoal allocates none itself).
+    pub fn of(spec: &ServiceSpec) -> Endpoint {
+        let spec_ep = spec.endpoint_spec.clone().unwrap_or_default();
+        Endpoint {
+            ports: spec_ep.ports.clone(),
+            spec: spec_ep,
+        }
+    }
+}
+
 impl Service {
     /// Starts a job's first iteration (no-op for other modes); called on create.
     pub fn start_job(&mut self, now: Timestamp) {
@@ -327,12 +338,32 @@ impl Service {
         }
     }
 
-    /// Every update of a job runs it again, as in swarmkit: a new iteration.
-    pub fn next_job_iteration(&mut self, now: Timestamp) {
+    /// Records that the spec was just replaced (the old task template given): a job starts
+    /// a new iteration, as in swarmkit; otherwise a changed task template starts a rolling
+    /// update (`updating`, or `rollback_started` for a rollback), and anything else clears
+    /// the previous update's status, so a scale after a finished update is not "completed"
+    /// before it converges.
+    pub fn start_update(&mut self, old_template: &TaskSpec, rollback: bool, now: Timestamp) {
+        self.update_status = None;
         if let Some(job) = &mut self.job_status {
             job.job_iteration.index += 1;
             job.last_execution = now;
+            return;
         }
+        if self.spec.task_template == *old_template {
+            return;
+        }
+        let (state, message) = if rollback {
+            ("rollback_started", "manually requested rollback")
+        } else {
+            ("updating", "update in progress")
+        };
+        self.update_status = Some(UpdateStatus {
+            state: state.into(),
+            started_at: now,
+            completed_at: Timestamp::default(),
+            message: message.into(),
+        });
     }
 }
 

@@ -1,8 +1,8 @@
 //! Deterministic orchestration: what should change, given the state and the time.
 //!
 //! [`reconcile`] runs the manager's pipeline once over a read-only [`State`]: the replicated
-//! and global orchestrators (with the restart supervisor and a stop-first updater), the
-//! scheduler, and the task reaper. It returns a [`Plan`]: store operations to propose through
+//! and global orchestrators (with the restart supervisor and the rolling updater), the job
+//! orchestrators, the scheduler, the task reaper and the update monitor. It returns a [`Plan`]: store operations to propose through
 //! raft and the time at which to look again. No clock, no I/O, no randomness except through
 //! the injected id source, so tests drive it with a manual clock and sequential ids.
 
@@ -15,6 +15,7 @@ pub mod restart;
 pub mod scheduler;
 pub mod slots;
 pub mod status;
+pub mod update_config;
 pub mod update_status;
 
 pub use plan::Plan;
@@ -26,9 +27,11 @@ use shoal_store::State;
 /// Runs one full pass of the control loop and returns the decisions.
 pub fn reconcile(state: &State, now: Timestamp, ids: &mut dyn IdSource) -> Plan {
     let mut plan = Plan::default();
+    // Failure actions first, so a failing update updates no further slot in this pass.
+    update_status::check_failures(state, now, &mut plan);
     orchestrator::run(state, now, ids, &mut plan);
     scheduler::schedule(state, &mut plan);
     reaper::reap(state, &mut plan);
-    update_status::check(state, now, &mut plan);
+    update_status::check_complete(state, now, &mut plan);
     plan
 }

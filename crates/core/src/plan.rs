@@ -16,6 +16,9 @@ pub struct Plan {
     pub deleted: BTreeSet<String>,
     /// The earliest time something becomes due (a restart delay ends).
     pub wake_at: Option<Timestamp>,
+    /// Services whose update or rollback this plan stops (paused or rolled back): their
+    /// orchestrators must not update another slot in the same pass.
+    pub halted: BTreeSet<String>,
 }
 
 impl Plan {

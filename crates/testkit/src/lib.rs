@@ -141,13 +141,29 @@ impl Harness {
         let mut s = self.state.services[id].clone();
         s.previous_spec = Some(s.spec.clone());
         f(&mut s.spec);
-        s.next_job_iteration(self.now);
+        let old = &self.state.services[id].spec.task_template;
+        s.start_update(old, false, self.now);
         let v = s.version.index;
         let r = self.apply(vec![Op::UpdateService {
             service: Box::new(s),
             expected_version: v,
         }]);
         r[0].as_ref().expect("update service");
+    }
+
+    /// `service rollback`: back to the previous spec.
+    pub fn rollback_service(&mut self, id: &str) {
+        let mut s = self.state.services[id].clone();
+        let prev = s.previous_spec.clone().expect("a previous spec");
+        s.previous_spec = Some(std::mem::replace(&mut s.spec, prev));
+        let old = &self.state.services[id].spec.task_template;
+        s.start_update(old, true, self.now);
+        let v = s.version.index;
+        let r = self.apply(vec![Op::UpdateService {
+            service: Box::new(s),
+            expected_version: v,
+        }]);
+        r[0].as_ref().expect("rollback service");
     }
 
     pub fn delete_service(&mut self, id: &str) {

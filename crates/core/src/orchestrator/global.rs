@@ -18,7 +18,13 @@ pub fn reconcile(
     plan: &mut Plan,
 ) {
     let groups = group(state.tasks_of_service(&service.id));
-    let mut budget = UpdateBudget::new(state, service, groups.values().flatten().copied());
+    let mut budget = UpdateBudget::new(
+        state,
+        service,
+        groups.values().flatten().copied(),
+        now,
+        plan,
+    );
     let rules = Rules::of(&service.spec.task_template);
     let keeps = |n: &shoal_api::Node| n.keeps_tasks() && rules.matches(n);
     for (key, tasks) in &groups {

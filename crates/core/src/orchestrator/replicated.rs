@@ -17,7 +17,13 @@ pub fn reconcile(
     plan: &mut Plan,
 ) {
     let groups = group(state.tasks_of_service(&service.id));
-    let mut budget = UpdateBudget::new(state, service, groups.values().flatten().copied());
+    let mut budget = UpdateBudget::new(
+        state,
+        service,
+        groups.values().flatten().copied(),
+        now,
+        plan,
+    );
     for (key, tasks) in &groups {
         if let SlotKey::Slot(s) = key {
             if *s > replicas {

@@ -5,40 +5,70 @@ use crate::placement::Rules;
 use crate::plan::Plan;
 use crate::restart;
 use crate::slots::{is_live, SlotKey};
+use crate::update_config::Rollout;
 use shoal_api::ids::IdSource;
 use shoal_api::{Node, RestartInfo, Service, Task, TaskState, TaskStatus, Timestamp};
 use shoal_store::{Op, State};
 use std::collections::BTreeMap;
 
-/// How many more slots a rolling update may take down in this pass (UpdateConfig.Parallelism).
+/// How many more slots a rolling update may take in this pass, and how: Swarm's
+/// `parallelism` workers, each updating one slot, waiting for its new task to run, then
+/// sleeping `delay` before the next. A paused update or rollback takes none.
 pub struct UpdateBudget {
     left: Option<u64>,
+    pub rollout: Rollout,
 }
 
 impl UpdateBudget {
-    /// Parallelism minus the up-to-date tasks still on their way to running.
+    /// Parallelism minus the slots still busy: their up-to-date task, made by this update,
+    /// has not reached RUNNING yet, or did less than `delay` ago.
     pub fn new<'a>(
         state: &State,
         service: &Service,
         tasks: impl Iterator<Item = &'a Task>,
+        now: Timestamp,
+        plan: &mut Plan,
     ) -> UpdateBudget {
-        let parallelism = service
-            .spec
-            .update_config
-            .as_ref()
-            .map_or(1, |u| u.parallelism);
-        if parallelism == 0 {
-            return UpdateBudget { left: None };
+        let rollout = Rollout::of(service);
+        if rollout.paused || plan.halted.contains(&service.id) {
+            return UpdateBudget {
+                left: Some(0),
+                rollout,
+            };
         }
-        let in_flight = tasks
-            .filter(|t| {
-                !is_dirty(t, service, &state.nodes)
-                    && t.is_runnable()
-                    && t.status.state < TaskState::Running
-            })
-            .count() as u64;
+        let Some(parallelism) = rollout.parallelism else {
+            return UpdateBudget {
+                left: None,
+                rollout,
+            };
+        };
+        let mut busy = 0u64;
+        for t in tasks {
+            let restarted = t.restart.as_ref().is_some_and(|r| r.streak > 0);
+            if restarted || t.created_at < rollout.started_at || is_dirty(t, service, &state.nodes)
+            {
+                continue;
+            }
+            if !t.status.state.is_terminal() && t.status.state < TaskState::Running {
+                if t.desired_state.is_runnable() {
+                    busy += 1;
+                }
+                continue;
+            }
+            let since = if t.started_at.is_zero() {
+                t.status.timestamp
+            } else {
+                t.started_at
+            };
+            let free_at = since.plus(rollout.delay);
+            if free_at > now {
+                busy += 1;
+                plan.wake(free_at);
+            }
+        }
         UpdateBudget {
-            left: Some(parallelism.saturating_sub(in_flight)),
+            left: Some(parallelism.saturating_sub(busy)),
+            rollout,
         }
     }
 
@@ -195,7 +225,7 @@ pub fn reconcile_slot(
         }
     }
 
-    // Rolling update, stop-first: the newest runnable task is out of date.
+    // Rolling update: the newest runnable task is out of date.
     if let Some(current) = runnable.last() {
         let dirty = is_dirty(current, service, &state.nodes);
         if !dirty && current.spec_version != service.spec_version {
@@ -204,23 +234,50 @@ pub fn reconcile_slot(
                 spec_version: service.spec_version,
             });
         }
-        let waiting_successor = runnable
-            .iter()
-            .any(|t| !is_dirty(t, service, &state.nodes) && t.id != current.id);
-        if dirty && !waiting_successor && budget.take() {
-            plan.set_desired(&current.id, TaskState::Shutdown);
-            let info = RestartInfo {
-                not_before: now,
-                ..Default::default()
-            };
-            let desired = if is_live(current, &state.nodes) {
-                TaskState::Ready
-            } else {
-                TaskState::Running
-            };
-            plan.new_tasks
-                .push(new_task(service, key, ids, now, desired, Some(info)));
+        if !dirty {
+            // Start-first: the older tasks go once their successor runs (stop-first ones
+            // were shut down when it was made).
+            if current.status.state == TaskState::Running {
+                for o in &runnable[..runnable.len() - 1] {
+                    plan.set_desired(&o.id, TaskState::Shutdown);
+                }
+            }
+            return;
         }
+        // A successor made by this update that already ended (start-first keeps the old
+        // task, so the restart supervisor does not see the slot empty): retry under the
+        // restart policy's back-off, or not at all if the policy says so.
+        let mut info = RestartInfo {
+            not_before: now,
+            ..Default::default()
+        };
+        if let Some(last) = tasks
+            .last()
+            .filter(|l| l.status.state.is_terminal() && !is_dirty(l, service, &state.nodes))
+        {
+            match restart::decide(service.spec.task_template.restart_policy.as_ref(), last) {
+                Some(i) if i.not_before <= now => info = i,
+                Some(i) => {
+                    plan.wake(i.not_before);
+                    return;
+                }
+                None => return,
+            }
+        }
+        if !budget.take() {
+            return;
+        }
+        let live = is_live(current, &state.nodes);
+        let desired = if budget.rollout.start_first || !live {
+            TaskState::Running
+        } else {
+            TaskState::Ready
+        };
+        if !(budget.rollout.start_first && live) {
+            plan.set_desired(&current.id, TaskState::Shutdown);
+        }
+        plan.new_tasks
+            .push(new_task(service, key, ids, now, desired, Some(info)));
         return;
     }
 

@@ -6,7 +6,7 @@ use crate::ids::new_id;
 use crate::manager::Manager;
 use shoal_api::defaults::with_defaults;
 use shoal_api::validate::{validate_mode_change, validate_service_spec};
-use shoal_api::{Endpoint, Service, ServiceSpec, Timestamp, UpdateStatus};
+use shoal_api::{Endpoint, Service, ServiceSpec, Timestamp};
 use shoal_store::{Kind, Op};
 
 pub const FILTERS: &[&str] = &["name", "id", "label", "mode", "runtime"];
@@ -22,14 +22,6 @@ fn check(spec: &ServiceSpec) -> Result<(), ControlError> {
     Ok(())
 }
 
-fn endpoint(spec: &ServiceSpec) -> Endpoint {
-    let spec_ep = spec.endpoint_spec.clone().unwrap_or_default();
-    Endpoint {
-        ports: spec_ep.ports.clone(),
-        spec: spec_ep,
-    }
-}
-
 /// Creates a service; returns its ID.
 pub async fn create(m: &Manager, mut spec: ServiceSpec) -> Result<String, ControlError> {
     spec.mode = spec.mode.normalized();
@@ -41,7 +33,7 @@ pub async fn create(m: &Manager, mut spec: ServiceSpec) -> Result<String, Contro
     check(&spec)?;
     let mut service = Service {
         id: new_id(),
-        endpoint: endpoint(&spec),
+        endpoint: Endpoint::of(&spec),
         spec,
         ..Default::default()
     };
@@ -123,26 +115,8 @@ pub async fn update(
         next.previous_spec = Some(current.spec.clone());
         next.spec = spec;
     }
-    next.endpoint = endpoint(&next.spec);
-    // Each update starts afresh (as in swarmkit): a scale after a finished update must not
-    // look finished before it has converged.
-    next.update_status = None;
-    if next.job_status.is_some() {
-        next.next_job_iteration(Timestamp::now());
-    } else if next.spec.task_template != current.spec.task_template {
-        // Only a change to the task template replaces tasks, and so is an update in progress.
-        let (state, message) = if rollback {
-            ("rollback_started", "manually requested rollback")
-        } else {
-            ("updating", "update in progress")
-        };
-        next.update_status = Some(UpdateStatus {
-            state: state.into(),
-            started_at: Timestamp::now(),
-            completed_at: Timestamp::default(),
-            message: message.into(),
-        });
-    }
+    next.endpoint = Endpoint::of(&next.spec);
+    next.start_update(&current.spec.task_template, rollback, Timestamp::now());
     single(
         m.propose(vec![Op::UpdateService {
             service: Box::new(next),
