@@ -1,6 +1,7 @@
 //! Spec validation: pure checks run before anything is proposed, with Docker's messages.
 
-use crate::service::{ModeKind, ServiceSpec};
+use crate::resources::TaskResources;
+use crate::service::{ModeKind, ServiceSpec, UpdateConfig};
 
 /// A spec the manager refuses; the text is what the client shows.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,15 +63,97 @@ pub fn validate_service_spec(spec: &ServiceSpec) -> Result<(), InvalidSpec> {
                 .into(),
         ));
     }
-    if let Some(uc) = &spec.update_config {
-        if uc
-            .max_failure_ratio
-            .is_some_and(|r| !(0.0..=1.0).contains(&r))
-        {
-            return Err(InvalidSpec(
-                "TaskSpec: update-maxfailureratio cannot be less than 0 or bigger than 1".into(),
-            ));
+    let resources = TaskResources::of(&spec.task_template);
+    crate::resources::validate(&resources.limits).map_err(InvalidSpec)?;
+    crate::resources::validate(&resources.reservations).map_err(InvalidSpec)?;
+    if let Some(p) = &spec.task_template.placement {
+        for pref in &p.preferences {
+            validate_preference(pref)?;
         }
+    }
+    if spec.mode.is_job() {
+        // swarmkit's words: a job is run again by an update, never rolled.
+        if spec.update_config.is_some() {
+            return Err(InvalidSpec("Jobs may not have an update config".into()));
+        }
+    } else {
+        validate_update(spec.update_config.as_ref(), "update", false)?;
+        validate_update(spec.rollback_config.as_ref(), "rollback", true)?;
+    }
+    Ok(())
+}
+
+/// swarmkit's checks of an update (or rollback) config, plus the values Docker accepts for
+/// the failure action and order.
+fn validate_update(
+    uc: Option<&UpdateConfig>,
+    what: &str,
+    rollback: bool,
+) -> Result<(), InvalidSpec> {
+    let Some(uc) = uc else { return Ok(()) };
+    if uc.delay.is_some_and(|d| d < 0) {
+        return Err(InvalidSpec(format!(
+            "TaskSpec: {what}-delay cannot be negative"
+        )));
+    }
+    if uc.monitor.is_some_and(|d| d < 0) {
+        return Err(InvalidSpec(format!(
+            "TaskSpec: {what}-monitor cannot be negative"
+        )));
+    }
+    if uc
+        .max_failure_ratio
+        .is_some_and(|r| !(0.0..=1.0).contains(&r))
+    {
+        return Err(InvalidSpec(format!(
+            "TaskSpec: {what}-maxfailureratio cannot be less than 0 or bigger than 1"
+        )));
+    }
+    match uc.failure_action.as_deref() {
+        None | Some("" | "pause" | "continue") => {}
+        Some("rollback") if !rollback => {}
+        Some(other) => {
+            let allowed = if rollback {
+                "pause or continue"
+            } else {
+                "pause, continue or rollback"
+            };
+            return Err(InvalidSpec(format!(
+                "unrecognized {what} failure action {other} (must be {allowed})"
+            )));
+        }
+    }
+    match uc.order.as_deref() {
+        None | Some("" | "stop-first" | "start-first") => Ok(()),
+        Some(other) => Err(InvalidSpec(format!(
+            "unrecognized {what} order {other} (must be stop-first or start-first)"
+        ))),
+    }
+}
+
+/// Only spread preferences exist (`{"Spread": {"SpreadDescriptor": "node.labels.x"}}`).
+fn validate_preference(pref: &serde_json::Value) -> Result<(), InvalidSpec> {
+    let kind = pref
+        .as_object()
+        .and_then(|m| m.keys().next().cloned())
+        .unwrap_or_default();
+    if !kind.eq_ignore_ascii_case("spread") {
+        return Err(InvalidSpec(format!(
+            "unsupported placement preference {kind} (only spread is supported)"
+        )));
+    }
+    let descriptor = pref
+        .pointer("/Spread/SpreadDescriptor")
+        .and_then(|d| d.as_str())
+        .unwrap_or_default();
+    let lower = descriptor.to_ascii_lowercase();
+    let known = ["node.labels.", "engine.labels."]
+        .iter()
+        .any(|p| lower.starts_with(p) && lower.len() > p.len());
+    if !known {
+        return Err(InvalidSpec(format!(
+            "invalid placement preference: spread over {descriptor:?} (use node.labels.<key> or engine.labels.<key>)"
+        )));
     }
     Ok(())
 }

@@ -15,10 +15,6 @@ fn check(spec: &ServiceSpec) -> Result<(), ControlError> {
     validate_service_spec(spec).map_err(ControlError::invalid)?;
     shoal_core::placement::validate(spec.task_template.placement.as_ref())
         .map_err(ControlError::invalid)?;
-    if spec.mode.is_job() && spec.update_config.is_some() {
-        // swarmkit's words; a job is rerun by an update, never rolled.
-        return Err(ControlError::invalid("Jobs may not have an update config"));
-    }
     Ok(())
 }
 
