@@ -30,7 +30,7 @@ pub fn reconcile(state: &State, now: Timestamp, ids: &mut dyn IdSource) -> Plan 
     // Failure actions first, so a failing update updates no further slot in this pass.
     update_status::check_failures(state, now, &mut plan);
     orchestrator::run(state, now, ids, &mut plan);
-    scheduler::schedule(state, &mut plan);
+    scheduler::schedule(state, now, &mut plan);
     reaper::reap(state, &mut plan);
     update_status::check_complete(state, now, &mut plan);
     plan

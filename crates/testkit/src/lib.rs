@@ -229,6 +229,14 @@ impl Harness {
         self.apply(vec![op]);
     }
 
+    /// Reports `state` for a task, as its agent would (e.g. STARTING while a health check
+    /// has not passed yet).
+    pub fn set_task_state(&mut self, id: &str, state: TaskState) {
+        let t = self.state.tasks[id].clone();
+        let op = self.status_op(&t, state, "");
+        self.apply(vec![op]);
+    }
+
     /// Reconcile and run the fake agent until nothing changes; panics if it never settles.
     pub fn converge(&mut self) {
         for _ in 0..100 {

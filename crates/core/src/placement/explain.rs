@@ -1,5 +1,6 @@
 //! Why a task fits nowhere, in swarmkit's words: each node is charged to the first filter
-//! of the pipeline it fails (ready, constraints, max replicas), and the filters are listed
+//! of the pipeline it fails (ready, constraints, resources, host ports, max replicas), and
+//! the filters are listed
 //! from most to fewest failures: `no suitable node (scheduling constraints not satisfied
 //! on 3 nodes; 1 node not available for new tasks)`.
 
@@ -8,6 +9,8 @@
 pub enum Filter {
     Ready,
     Constraints,
+    Resources,
+    HostPorts,
     MaxReplicas,
 }
 
@@ -19,6 +22,8 @@ impl Filter {
             Filter::Constraints => {
                 format!("scheduling constraints not satisfied on {nodes} node{s}")
             }
+            Filter::Resources => format!("insufficient resources on {nodes} node{s}"),
+            Filter::HostPorts => format!("host-mode port already in use on {nodes} node{s}"),
             Filter::MaxReplicas => "max replicas per node limit exceed".into(),
         }
     }
@@ -27,7 +32,7 @@ impl Filter {
 /// Failure counts per filter.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Failures {
-    counts: [usize; 3],
+    counts: [usize; 5],
 }
 
 impl Failures {
@@ -37,7 +42,13 @@ impl Failures {
 
     /// `no suitable node (...)`, or just `no suitable node` when no node was ruled out.
     pub fn message(&self) -> String {
-        let mut filters = [Filter::Ready, Filter::Constraints, Filter::MaxReplicas];
+        let mut filters = [
+            Filter::Ready,
+            Filter::Constraints,
+            Filter::Resources,
+            Filter::HostPorts,
+            Filter::MaxReplicas,
+        ];
         filters.sort_by_key(|f| std::cmp::Reverse(self.counts[*f as usize]));
         let parts: Vec<String> = filters
             .iter()
@@ -73,6 +84,22 @@ mod tests {
             f.message(),
             "no suitable node (scheduling constraints not satisfied on 3 nodes; \
              1 node not available for new tasks; max replicas per node limit exceed)"
+        );
+    }
+
+    #[test]
+    fn resources_and_ports() {
+        let mut f = Failures::default();
+        for _ in 0..3 {
+            f.add(Filter::Constraints);
+        }
+        f.add(Filter::Resources);
+        f.add(Filter::HostPorts);
+        f.add(Filter::HostPorts);
+        assert_eq!(
+            f.message(),
+            "no suitable node (scheduling constraints not satisfied on 3 nodes; \
+             host-mode port already in use on 2 nodes; insufficient resources on 1 node)"
         );
     }
 }
