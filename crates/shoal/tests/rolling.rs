@@ -43,6 +43,7 @@ fn running_args(d: &Daemon, service: &str) -> Vec<String> {
 fn failing_update_rolls_back_by_itself_and_start_first_completes() {
     let d = Daemon::start("process");
     d.shoal_ok(&["swarm", "init"]);
+    d.docker_ok(&["swarm", "update", "--task-history-limit", "2"]);
     d.docker_ok(&[
         "service",
         "create",
@@ -131,6 +132,36 @@ fn failing_update_rolls_back_by_itself_and_start_first_completes() {
     });
     d.wait_running("web", 3);
     assert!(running_args(&d, "web").iter().all(|a| a == "sleep 99999"));
+
+    // `service update --rollback` is the same request; it goes back to `exit 4`'s spec,
+    // which pauses as a rollback (a rollback is never rolled back).
+    let out = d.docker(&["service", "update", "--rollback", "web"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "service rollback paused: rollback paused due to failure or early termination of task"
+        ),
+        "{err}"
+    );
+
+    // The history limit (2) holds per slot: the live task and one before it.
+    wait_for(
+        "history trimmed to 2 per slot",
+        Duration::from_secs(30),
+        || {
+            let out = d.docker_ok(&["service", "ps", "web", "--format", "{{.Name}}"]);
+            let mut per_slot = std::collections::BTreeMap::<String, usize>::new();
+            for name in out.lines() {
+                *per_slot
+                    .entry(name.trim_start_matches("\\_ ").to_string())
+                    .or_default() += 1;
+            }
+            !per_slot.is_empty() && per_slot.values().all(|n| *n <= 2)
+        },
+    );
+    let ps = d.docker_ok(&["service", "ps", "web"]);
+    assert!(ps.contains("\\_ web."), "history rows: {ps}");
 }
 
 #[test]
