@@ -33,6 +33,28 @@ pub struct TaskRun {
     /// `ContainerSpec.Healthcheck` as Docker's JSON (`Test`, `Interval`... in ns), if set.
     /// See [`crate::health::from_spec`].
     pub healthcheck: Option<serde_json::Value>,
+    /// `Resources.Limits`: enforced by the engine (docker) or a cgroup (process).
+    pub limits: Limits,
+    /// `Resources.Reservations.MemoryBytes` (0: none), a soft limit the kernel reclaims
+    /// towards under memory pressure.
+    pub memory_reservation: i64,
+}
+
+/// A task's resource limits; 0 means unlimited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// CPU time in billionths of a CPU (`--limit-cpu 0.5` is 500_000_000).
+    pub nano_cpus: i64,
+    pub memory_bytes: i64,
+    /// Maximum number of processes (and threads).
+    pub pids: i64,
+}
+
+impl Limits {
+    /// Whether any limit is set.
+    pub fn any(&self) -> bool {
+        self.nano_cpus > 0 || self.memory_bytes > 0 || self.pids > 0
+    }
 }
 
 /// How a task's main process ended.
@@ -51,5 +73,11 @@ pub struct NodeFacts {
     pub nano_cpus: i64,
     pub memory_bytes: i64,
     pub engine_version: String,
+    /// Engine labels; the process executor says here whether it enforces resource limits
+    /// ([`RESOURCE_LIMITS_LABEL`]).
     pub engine_labels: HashMap<String, String>,
 }
+
+/// Engine label telling how the process executor enforces resource limits: `cgroup2`,
+/// `cgroup1` or `unenforced (<reason>)`.
+pub const RESOURCE_LIMITS_LABEL: &str = "shoal.resource-limits";

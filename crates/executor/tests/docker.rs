@@ -11,7 +11,7 @@ use bollard::query_parameters::ListContainersOptionsBuilder;
 use bollard::{ClientVersion, Docker};
 use common::task;
 use shoal_executor::docker::DockerExecutor;
-use shoal_executor::{labels, ExecError, Executor, Exit, TaskRun};
+use shoal_executor::{labels, ExecError, Executor, Exit, Limits, TaskRun};
 
 const HOST: &str = "unix:///var/run/docker.sock";
 const IMAGE: &str = "shoal-test/busybox:latest";
@@ -134,6 +134,33 @@ async fn creates_the_container_with_name_labels_and_config() {
     ctl.remove().await.expect("remove");
     assert_eq!(containers_of(&docker, &run.task_id).await, 0);
     ctl.remove().await.expect("remove is idempotent");
+}
+
+#[tokio::test]
+async fn the_engine_enforces_the_limits() {
+    let Some(exec) = engine().await else { return };
+    let (mut run, _cleanup) = busybox(&["sleep", "100"]);
+    run.stop_grace = Duration::from_secs(1);
+    run.limits = Limits {
+        nano_cpus: 500_000_000,
+        memory_bytes: 64 << 20,
+        pids: 50,
+    };
+    run.memory_reservation = 32 << 20;
+    let mut ctl = exec.controller(run.clone());
+    ctl.prepare().await.expect("prepare");
+    ctl.start().await.expect("start");
+
+    let info = inspector()
+        .inspect_container(&run.task_name, None)
+        .await
+        .expect("container exists");
+    let hc = info.host_config.expect("host config");
+    assert_eq!(hc.nano_cpus, Some(500_000_000));
+    assert_eq!(hc.memory, Some(64 << 20));
+    assert_eq!(hc.pids_limit, Some(50));
+    assert_eq!(hc.memory_reservation, Some(32 << 20));
+    ctl.remove().await.expect("remove");
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use bollard::models::ContainerCreateBody;
+use bollard::models::{ContainerCreateBody, HostConfig};
 
 use crate::{labels, TaskRun};
 
@@ -38,6 +38,20 @@ pub(crate) fn container_body(run: &TaskRun) -> ContainerCreateBody {
         hostname: non_blank(&run.hostname),
         labels: Some(container_labels(run)),
         healthcheck: super::health::config(run.healthcheck.as_ref()),
+        host_config: Some(host_config(run)),
+        ..Default::default()
+    }
+}
+
+/// The engine enforces the limits (as swarmkit asks it to): unset ones stay absent so the
+/// engine's defaults apply.
+fn host_config(run: &TaskRun) -> HostConfig {
+    let set = |v: i64| (v > 0).then_some(v);
+    HostConfig {
+        nano_cpus: set(run.limits.nano_cpus),
+        memory: set(run.limits.memory_bytes),
+        pids_limit: set(run.limits.pids),
+        memory_reservation: set(run.memory_reservation),
         ..Default::default()
     }
 }
@@ -65,6 +79,50 @@ pub(crate) fn pull_reference(image: &str) -> (String, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Limits;
+
+    fn run_with(limits: Limits, memory_reservation: i64) -> TaskRun {
+        TaskRun {
+            task_id: "t".into(),
+            task_name: "s.1.t".into(),
+            service_id: "sid".into(),
+            service_name: "s".into(),
+            node_id: "n".into(),
+            slot: 1,
+            image: "busybox".into(),
+            command: Vec::new(),
+            args: Vec::new(),
+            env: Vec::new(),
+            dir: None,
+            user: None,
+            hostname: None,
+            labels: HashMap::new(),
+            stop_grace: crate::DEFAULT_STOP_GRACE,
+            healthcheck: None,
+            limits,
+            memory_reservation,
+        }
+    }
+
+    #[test]
+    fn limits_go_to_the_host_config_only_when_set() {
+        let limits = Limits {
+            nano_cpus: 500_000_000,
+            memory_bytes: 64 << 20,
+            pids: 0,
+        };
+        let hc = container_body(&run_with(limits, 32 << 20))
+            .host_config
+            .expect("host config");
+        assert_eq!(hc.nano_cpus, Some(500_000_000));
+        assert_eq!(hc.memory, Some(64 << 20));
+        assert_eq!(hc.pids_limit, None);
+        assert_eq!(hc.memory_reservation, Some(32 << 20));
+        let hc = container_body(&run_with(Limits::default(), 0))
+            .host_config
+            .expect("host config");
+        assert_eq!((hc.nano_cpus, hc.memory, hc.pids_limit), (None, None, None));
+    }
 
     #[test]
     fn pull_reference_defaults_to_latest() {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use tokio::sync::watch;
 
+use super::cgroup::{Detected, TaskCgroup};
 use super::group::{exit_of, kill_group_and_wait, signal_group};
 use super::launch::Launch;
 use super::reaper::{remove_pid_file, PidFile};
@@ -15,6 +16,7 @@ use crate::health::{self as hc, Health};
 pub(crate) struct ProcessController {
     run: TaskRun,
     log_dir: PathBuf,
+    cgroups: Detected,
     /// Set by `prepare`.
     launch: Option<Launch>,
     /// Set by `start`.
@@ -58,10 +60,11 @@ fn lost() -> ExecError {
 }
 
 impl ProcessController {
-    pub(crate) fn new(run: TaskRun, log_dir: PathBuf) -> Self {
+    pub(crate) fn new(run: TaskRun, log_dir: PathBuf, cgroups: Detected) -> Self {
         Self {
             run,
             log_dir,
+            cgroups,
             launch: None,
             running: None,
         }
@@ -83,6 +86,38 @@ impl ProcessController {
             .open(self.log_path())
             .await?;
         Ok(file.into_std().await)
+    }
+
+    /// The task's cgroup with its limits, if it has limits and the node can enforce them; a
+    /// node that cannot runs the task anyway (its engine labels say so).
+    async fn make_cgroup(&self) -> Result<Option<TaskCgroup>, ExecError> {
+        let limits = self.run.limits;
+        if !limits.any() {
+            return Ok(None);
+        }
+        let support = self.cgroups.get().await.clone();
+        let unenforced = support.unenforceable(&limits);
+        if !unenforced.is_empty() {
+            tracing::warn!(
+                task = %self.run.task_id,
+                limits = ?unenforced,
+                support = %support.label(),
+                "resource limits not enforced on this node"
+            );
+        }
+        let name = super::file_stem(&self.run.task_id);
+        let reservation = self.run.memory_reservation;
+        tokio::task::spawn_blocking(move || support.create(&name, &limits, reservation))
+            .await
+            .map_err(|e| ExecError::Failed(format!("applying resource limits: {e}")))?
+            .map_err(|e| ExecError::Failed(format!("applying resource limits: {e}")))
+    }
+}
+
+/// Removes a task's cgroup once its processes are gone (blocking work, off the runtime).
+async fn remove_cgroup(cgroup: Option<TaskCgroup>) {
+    if let Some(cgroup) = cgroup {
+        let _ = tokio::task::spawn_blocking(move || cgroup.remove()).await;
     }
 }
 
@@ -108,12 +143,21 @@ impl Controller for ProcessController {
                 self.log_path().display()
             ))
         })?;
-        let mut child = launch
-            .spawn(log)
-            .await
-            .map_err(|e| ExecError::Failed(format!("starting process failed: {e}")))?;
+        let cgroup = self.make_cgroup().await?;
+        let procs = cgroup
+            .as_ref()
+            .map(TaskCgroup::procs_files)
+            .unwrap_or_default();
+        let mut child = match launch.spawn(log, &procs).await {
+            Ok(child) => child,
+            Err(e) => {
+                remove_cgroup(cgroup).await;
+                return Err(ExecError::Failed(format!("starting process failed: {e}")));
+            }
+        };
         let Some(pgid) = child.id().and_then(|pid| i32::try_from(pid).ok()) else {
             // Only possible if it was already reaped, which nothing but us does.
+            remove_cgroup(cgroup).await;
             return Err(ExecError::Failed("process vanished at start".to_string()));
         };
         let pid_path = self.pid_path();
@@ -130,6 +174,8 @@ impl Controller for ProcessController {
             // is reaped by now; its pgid cannot be reused while members remain, and a reuse
             // within these microseconds once the group is empty is not realistic.)
             kill_group_and_wait(pgid).await;
+            // Before the outcome is published: once shutdown returns, nothing is left.
+            remove_cgroup(cgroup).await;
             remove_pid_file(&pid_path).await;
             let outcome = status
                 .map(exit_of)

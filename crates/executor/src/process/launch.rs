@@ -1,6 +1,8 @@
 //! Turning a [`TaskRun`] into a host process: program lookup, environment, and the spawn itself.
 
+use std::ffi::CString;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -101,13 +103,19 @@ impl Launch {
     }
 
     /// Spawns the process with stdout and stderr on `log`, in a new session (hence its own
-    /// process group, pgid = pid), set to receive SIGKILL when the daemon dies.
+    /// process group, pgid = pid), set to receive SIGKILL when the daemon dies, and inside the
+    /// cgroup whose `cgroup.procs` files are `cgroup_procs` (if any) before it execs, so
+    /// neither it nor anything it forks runs a moment outside its limits.
     ///
     /// Caveat: PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, not the
     /// process, so the fork happens on the [`spawner`](super::spawner) thread, which lives as
     /// long as the process. The signal reaches only this child, not what it spawns; pid files
     /// and [`reap_leftovers`](super::ProcessExecutor::reap_leftovers) cover those.
-    pub(crate) async fn spawn(&self, log: std::fs::File) -> io::Result<Child> {
+    pub(crate) async fn spawn(
+        &self,
+        log: std::fs::File,
+        cgroup_procs: &[PathBuf],
+    ) -> io::Result<Child> {
         let mut cmd = Command::new(&self.program);
         cmd.arg0(&self.argv[0])
             .args(&self.argv[1..])
@@ -121,12 +129,24 @@ impl Launch {
         if let Some(cwd) = &self.cwd {
             cmd.current_dir(cwd);
         }
+        let procs: Vec<CString> = cgroup_procs
+            .iter()
+            .map(|p| CString::new(p.as_os_str().as_bytes()))
+            .collect::<Result<_, _>>()?;
+        // std switches user before running pre_exec hooks, and an unprivileged process may not
+        // join a root-owned cgroup: with a cgroup to join, the hook switches user itself, after
+        // joining.
+        let mut switch_to = None;
         if let Some(creds) = self.credentials {
-            cmd.uid(creds.uid).gid(creds.gid);
+            if procs.is_empty() {
+                cmd.uid(creds.uid).gid(creds.gid);
+            } else {
+                switch_to = Some(creds);
+            }
         }
         let parent = std::process::id();
         // SAFETY: the closure runs between fork and exec, so it only makes async-signal-safe
-        // calls (setsid, prctl, getppid) and does not allocate.
+        // calls (setsid, prctl, getppid, open, write, close, set*id) and does not allocate.
         unsafe {
             cmd.pre_exec(move || {
                 if libc::setsid() == -1 {
@@ -139,11 +159,52 @@ impl Launch {
                 if libc::getppid() as u32 != parent {
                     return Err(io::Error::from_raw_os_error(libc::ESRCH));
                 }
+                for path in &procs {
+                    join_cgroup(path)?;
+                }
+                if let Some(creds) = switch_to {
+                    switch_user(creds)?;
+                }
                 Ok(())
             });
         }
         super::spawner::spawn(cmd).await
     }
+}
+
+/// Moves the calling process into the cgroup of `procs` (its `cgroup.procs`; "0" means the
+/// writer). Async-signal-safe: called between fork and exec.
+fn join_cgroup(procs: &CString) -> io::Result<()> {
+    // SAFETY: a valid NUL-terminated path and a one-byte buffer that outlives the call.
+    unsafe {
+        let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+        if fd == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        let written = libc::write(fd, b"0".as_ptr().cast(), 1);
+        let err = (written != 1).then(io::Error::last_os_error);
+        libc::close(fd);
+        err.map_or(Ok(()), Err)
+    }
+}
+
+/// What std's `uid`/`gid` do, for when the switch must come after other pre-exec steps: drop
+/// supplementary groups (when allowed), then the group, then the user. Async-signal-safe.
+fn switch_user(creds: Credentials) -> io::Result<()> {
+    // SAFETY: plain syscalls without pointers (setgroups gets an empty list).
+    unsafe {
+        if libc::setgroups(0, std::ptr::null()) == -1 {
+            let err = io::Error::last_os_error();
+            // Without CAP_SETGID there are no groups to drop that could matter.
+            if err.raw_os_error() != Some(libc::EPERM) {
+                return Err(err);
+            }
+        }
+        if libc::setgid(creds.gid) == -1 || libc::setuid(creds.uid) == -1 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
 }
 
 /// The task's environment: the daemon's PATH (so commands are found as on the host), then the

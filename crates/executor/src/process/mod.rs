@@ -7,12 +7,17 @@
 //! [`ProcessExecutor::reap_leftovers`] kills what PDEATHSIG could not reach. `user` is honoured
 //! (the daemon must be root to switch); `hostname` is not, processes share the host's.
 //!
+//! `Resources.Limits` (cpu, memory, pids) are enforced with a cgroup per task where the kernel
+//! offers one, see [`cgroup`]; the node's engine label `shoal.resource-limits` tells which kind,
+//! or why limits go unenforced.
+//!
 //! A health check (`ContainerSpec.Healthcheck`) is run by the executor itself, see
 //! [`health`]'s module docs; there is no image, hence no image `HEALTHCHECK`.
 //!
 //! Dropping a controller whose process still runs kills its process group: nothing else could
 //! stop it any more.
 
+mod cgroup;
 mod controller;
 mod group;
 mod health;
@@ -23,7 +28,7 @@ mod user;
 
 use std::path::{Path, PathBuf};
 
-use crate::{Controller, ExecError, Executor, NodeFacts, TaskRun};
+use crate::{Controller, ExecError, Executor, NodeFacts, TaskRun, RESOURCE_LIMITS_LABEL};
 use controller::ProcessController;
 
 /// Runs tasks as host processes.
@@ -31,13 +36,18 @@ use controller::ProcessController;
 pub struct ProcessExecutor {
     log_dir: PathBuf,
     hostname: String,
+    cgroups: cgroup::Detected,
 }
 
 impl ProcessExecutor {
     /// An executor keeping task logs and pid files in `log_dir` (created on first use) and
     /// reporting `hostname` as the node's.
     pub fn new(log_dir: PathBuf, hostname: String) -> Self {
-        Self { log_dir, hostname }
+        Self {
+            log_dir,
+            hostname,
+            cgroups: cgroup::Detected::default(),
+        }
     }
 
     /// The file a task's stdout and stderr are appended to.
@@ -99,12 +109,20 @@ impl Executor for ProcessExecutor {
             nano_cpus: i64::try_from(cpus).unwrap_or(i64::MAX / 1_000_000_000) * 1_000_000_000,
             memory_bytes,
             engine_version: format!("shoal-process/{}", env!("CARGO_PKG_VERSION")),
-            engine_labels: Default::default(),
+            engine_labels: [(
+                RESOURCE_LIMITS_LABEL.to_string(),
+                self.cgroups.get().await.label(),
+            )]
+            .into(),
         })
     }
 
     fn controller(&self, run: TaskRun) -> Box<dyn Controller> {
-        Box::new(ProcessController::new(run, self.log_dir.clone()))
+        Box::new(ProcessController::new(
+            run,
+            self.log_dir.clone(),
+            self.cgroups.clone(),
+        ))
     }
 
     async fn running_tasks(&self, _node_id: &str) -> Result<Vec<String>, ExecError> {
