@@ -338,19 +338,23 @@ impl Service {
         }
     }
 
-    /// Records that the spec was just replaced (the old task template given): a job starts
+    /// Records that the spec was just replaced (the old spec given): a job starts
     /// a new iteration, as in swarmkit; otherwise a changed task template starts a rolling
-    /// update (`updating`, or `rollback_started` for a rollback), and anything else clears
+    /// update (`updating`, or `rollback_started` for a rollback), as do changed ports;
+    /// anything else clears
     /// the previous update's status, so a scale after a finished update is not "completed"
     /// before it converges.
-    pub fn start_update(&mut self, old_template: &TaskSpec, rollback: bool, now: Timestamp) {
+    pub fn start_update(&mut self, old: &ServiceSpec, rollback: bool, now: Timestamp) {
+        self.endpoint = Endpoint::of(&self.spec);
         self.update_status = None;
         if let Some(job) = &mut self.job_status {
             job.job_iteration.index += 1;
             job.last_execution = now;
             return;
         }
-        if self.spec.task_template == *old_template {
+        if self.spec.task_template == old.task_template
+            && self.spec.endpoint_spec == old.endpoint_spec
+        {
             return;
         }
         let (state, message) = if rollback {

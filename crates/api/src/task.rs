@@ -146,6 +146,10 @@ pub struct Task {
     pub started_at: Timestamp,
     #[serde(rename = "ShoalRestart", skip_serializing_if = "Option::is_none")]
     pub restart: Option<RestartInfo>,
+    /// The service's endpoint when the task was made (swarmkit's `Task.Endpoint`): the agent
+    /// publishes the host-mode ports from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<crate::service::Endpoint>,
     /// Jobs only: the service's job iteration this task belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_iteration: Option<Version>,

@@ -101,15 +101,19 @@ fn reservations_and_host_ports_through_the_docker_cli() {
         "sleep",
         "100000",
     ]);
-    wait_for("one port holder, one waiting", Duration::from_secs(30), || {
-        let s = states(&d, "hp");
-        count(&s, "Running", "") == 1
-            && count(
-                &s,
-                "Pending",
-                "no suitable node (host-mode port already in use on 1 node)",
-            ) == 1
-    });
+    wait_for(
+        "one port holder, one waiting",
+        Duration::from_secs(30),
+        || {
+            let s = states(&d, "hp");
+            count(&s, "Running", "") == 1
+                && count(
+                    &s,
+                    "Pending",
+                    "no suitable node (host-mode port already in use on 1 node)",
+                ) == 1
+        },
+    );
     let pretty = d.docker_ok(&["service", "inspect", "--pretty", "hp"]);
     assert!(pretty.contains(&port), "{pretty}");
     // Scaled to one, nothing waits any more.

@@ -128,6 +128,7 @@ impl Harness {
         let id = format!("svc-{}", spec.name);
         let mut svc = Service {
             id: id.clone(),
+            endpoint: shoal_api::Endpoint::of(&spec),
             spec,
             ..Default::default()
         };
@@ -141,7 +142,7 @@ impl Harness {
         let mut s = self.state.services[id].clone();
         s.previous_spec = Some(s.spec.clone());
         f(&mut s.spec);
-        let old = &self.state.services[id].spec.task_template;
+        let old = &self.state.services[id].spec;
         s.start_update(old, false, self.now);
         let v = s.version.index;
         let r = self.apply(vec![Op::UpdateService {
@@ -156,7 +157,7 @@ impl Harness {
         let mut s = self.state.services[id].clone();
         let prev = s.previous_spec.clone().expect("a previous spec");
         s.previous_spec = Some(std::mem::replace(&mut s.spec, prev));
-        let old = &self.state.services[id].spec.task_template;
+        let old = &self.state.services[id].spec;
         s.start_update(old, true, self.now);
         let v = s.version.index;
         let r = self.apply(vec![Op::UpdateService {

@@ -131,6 +131,22 @@ fn host_mode_ports_never_collide_on_a_node() {
     h.converge();
     assert_eq!(h.running(&other).len(), 0);
     assert_eq!(h.running(&free).len(), 2);
+    // Changing a published port is an update: the tasks are replaced.
+    let before: Vec<String> = h.running(&free).iter().map(|t| t.id.clone()).collect();
+    h.update_service(&free, |sp| {
+        sp.endpoint_spec.as_mut().unwrap().ports[0].published_port = Some(9091)
+    });
+    assert_eq!(
+        h.state.services[&free]
+            .update_status
+            .as_ref()
+            .map(|u| u.state.as_str()),
+        Some("updating")
+    );
+    h.converge();
+    let after = h.running(&free);
+    assert_eq!(after.len(), 2);
+    assert!(after.iter().all(|t| !before.contains(&t.id)));
     // Scaling web down frees a port for the waiting tasks.
     h.update_service(&s, |sp| sp.mode = ServiceMode::replicated(1));
     h.converge();

@@ -114,6 +114,7 @@ pub fn new_task(
         desired_state: desired,
         spec_version: service.spec_version,
         restart,
+        endpoint: (!service.endpoint.ports.is_empty()).then(|| service.endpoint.clone()),
         ..Default::default()
     }
 }
@@ -123,6 +124,14 @@ pub fn new_task(
 /// Swarm, when only the placement differs (or nothing but the spec version), the task is
 /// replaced only if its node no longer satisfies the service's constraints.
 pub fn is_dirty(task: &Task, service: &Service, nodes: &BTreeMap<String, Node>) -> bool {
+    // As in swarmkit, a task that publishes ports is also out of date when they changed.
+    if task
+        .endpoint
+        .as_ref()
+        .is_some_and(|e| Some(&e.spec) != service.spec.endpoint_spec.as_ref())
+    {
+        return true;
+    }
     let want = &service.spec.task_template;
     let placement_only = task.spec == *want
         || (task.spec.placement != want.placement && {

@@ -111,8 +111,7 @@ pub async fn update(
         next.previous_spec = Some(current.spec.clone());
         next.spec = spec;
     }
-    next.endpoint = Endpoint::of(&next.spec);
-    next.start_update(&current.spec.task_template, rollback, Timestamp::now());
+    next.start_update(&current.spec, rollback, Timestamp::now());
     single(
         m.propose(vec![Op::UpdateService {
             service: Box::new(next),
