@@ -2,7 +2,7 @@
 
 use shoal_api::defaults::stop_grace_nanos;
 use shoal_api::{Task, TaskResources};
-use shoal_executor::{Limits, TaskRun};
+use shoal_executor::{HostPort, Limits, TaskRun};
 use std::time::Duration;
 
 /// The service name is the task name's first dot-separated part (service names have no dots).
@@ -37,7 +37,29 @@ pub fn task_run(task: &Task) -> TaskRun {
             pids: resources.limits.pids,
         },
         memory_reservation: resources.reservations.memory_bytes,
+        host_ports: host_ports(task),
     }
+}
+
+/// The task's host-mode published ports (from the endpoint it was made with).
+pub fn host_ports(task: &Task) -> Vec<HostPort> {
+    task.endpoint
+        .iter()
+        .flat_map(|e| e.spec.ports.iter())
+        .filter(|p| p.publish_mode == "host")
+        .filter_map(|p| {
+            let published = p.published_port.filter(|n| *n > 0)?;
+            Some(HostPort {
+                protocol: if p.protocol.is_empty() {
+                    "tcp".into()
+                } else {
+                    p.protocol.clone()
+                },
+                target: p.target_port,
+                published,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,6 +9,26 @@ use shoal_executor::{Controller, ExecError, Executor};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
+/// The task's host-mode ports as `Status.PortStatus` (what `service ps` shows).
+fn port_status(task: &Task) -> serde_json::Value {
+    let ports: Vec<serde_json::Value> = crate::run_spec::host_ports(task)
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "Protocol": p.protocol,
+                "TargetPort": p.target,
+                "PublishedPort": p.published,
+                "PublishMode": "host",
+            })
+        })
+        .collect();
+    if ports.is_empty() {
+        serde_json::json!({})
+    } else {
+        serde_json::json!({ "Ports": ports })
+    }
+}
+
 /// What the agent wants of a runner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Want {
@@ -31,6 +51,8 @@ impl Want {
 
 struct Runner {
     task_id: String,
+    /// `Status.PortStatus` once the task runs: its host-mode ports (empty object if none).
+    ports: serde_json::Value,
     observed: TaskState,
     ctl: Box<dyn Controller>,
     report: mpsc::UnboundedSender<StatusUpdate>,
@@ -48,7 +70,11 @@ impl Runner {
                 exit_code: code,
                 ..Default::default()
             }),
-            port_status: serde_json::json!({}),
+            port_status: if state == TaskState::Running {
+                self.ports.clone()
+            } else {
+                serde_json::json!({})
+            },
         };
         let _ = self.report.send(StatusUpdate {
             task_id: self.task_id.clone(),
@@ -147,6 +173,7 @@ pub async fn run(
 ) {
     let mut r = Runner {
         task_id: task.id.clone(),
+        ports: port_status(&task),
         observed: task.status.state,
         ctl: executor.controller(task_run(&task)),
         report,

@@ -15,7 +15,9 @@ pub mod health;
 pub mod process;
 
 pub use error::ExecError;
-pub use task::{Exit, Limits, NodeFacts, TaskRun, DEFAULT_STOP_GRACE, RESOURCE_LIMITS_LABEL};
+pub use task::{
+    Exit, HostPort, Limits, NodeFacts, TaskRun, DEFAULT_STOP_GRACE, RESOURCE_LIMITS_LABEL,
+};
 
 /// Label keys put on every container the docker executor creates (Docker's swarm mode uses the
 /// same `com.docker.swarm.*` keys, so `docker ps --filter` works as users expect).

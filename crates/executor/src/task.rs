@@ -7,7 +7,7 @@ use std::time::Duration;
 pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Everything an executor needs to run one task; built by the agent from the task spec.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct TaskRun {
     pub task_id: String,
     /// `"<service>.<slot>.<taskid>"`; also the container name.
@@ -38,6 +38,18 @@ pub struct TaskRun {
     /// `Resources.Reservations.MemoryBytes` (0: none), a soft limit the kernel reclaims
     /// towards under memory pressure.
     pub memory_reservation: i64,
+    /// Host-mode published ports: bound on this node's address by the engine (docker); a
+    /// process task binds its port itself.
+    pub host_ports: Vec<HostPort>,
+}
+
+/// One host-mode published port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPort {
+    /// `tcp`, `udp` or `sctp`.
+    pub protocol: String,
+    pub target: u32,
+    pub published: u32,
 }
 
 /// A task's resource limits; 0 means unlimited.

@@ -123,3 +123,58 @@ fn reservations_and_host_ports_through_the_docker_cli() {
         s.len() == 1 && count(&s, "Running", "") == 1
     });
 }
+
+/// A host-mode port with the docker executor: the engine binds it on the node, a request to
+/// it reaches the task's server, and `service ps` shows it.
+#[test]
+fn docker_task_publishes_its_host_mode_port() {
+    if !common::engine_available() {
+        eprintln!("SKIPPED: no Docker Engine answers on this machine");
+        return;
+    }
+    common::ensure_test_image();
+    let d = Daemon::start("docker");
+    d.docker_ok(&["swarm", "init"]);
+    let port = free_port();
+    d.docker_ok(&[
+        "service",
+        "create",
+        "-d",
+        "--name",
+        "site",
+        "--publish",
+        &format!("mode=host,published={port},target=8000"),
+        "--stop-grace-period",
+        "1s",
+        common::TEST_IMAGE,
+        "sh",
+        "-c",
+        "mkdir -p /www && echo hello-from-shoal > /www/index.html && httpd -f -p 8000 -h /www",
+    ]);
+    d.wait_running("site", 1);
+    let ports = d.docker_ok(&["service", "ps", "site", "--format", "{{.Ports}}"]);
+    assert!(
+        ports.contains(&format!("*:{port}->8000/tcp")),
+        "service ps ports: {ports}"
+    );
+    let mut body = String::new();
+    wait_for(
+        "the page through the host port",
+        Duration::from_secs(30),
+        || {
+            body = http_get(port).unwrap_or_default();
+            body.contains("hello-from-shoal")
+        },
+    );
+}
+
+/// A plain HTTP/1.0 GET of `/` on 127.0.0.1:`port`.
+fn http_get(port: u16) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    s.write_all(b"GET / HTTP/1.0\r\n\r\n").ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::models::{ContainerCreateBody, HostConfig, PortBinding};
 
 use crate::{labels, TaskRun};
 
@@ -38,9 +38,36 @@ pub(crate) fn container_body(run: &TaskRun) -> ContainerCreateBody {
         hostname: non_blank(&run.hostname),
         labels: Some(container_labels(run)),
         healthcheck: super::health::config(run.healthcheck.as_ref()),
+        exposed_ports: (!run.host_ports.is_empty())
+            .then(|| run.host_ports.iter().map(port_key).collect()),
         host_config: Some(host_config(run)),
         ..Default::default()
     }
+}
+
+/// The engine's `"<target>/<protocol>"` key of a port.
+fn port_key(p: &crate::HostPort) -> String {
+    let proto = if p.protocol.is_empty() {
+        "tcp"
+    } else {
+        &p.protocol
+    };
+    format!("{}/{proto}", p.target)
+}
+
+/// Host-mode ports bound on every address of the node, as swarmkit's container adapter does.
+fn port_bindings(run: &TaskRun) -> Option<HashMap<String, Option<Vec<PortBinding>>>> {
+    let mut out: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
+    for p in &run.host_ports {
+        out.entry(port_key(p))
+            .or_default()
+            .get_or_insert_with(Vec::new)
+            .push(PortBinding {
+                host_ip: None,
+                host_port: Some(p.published.to_string()),
+            });
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// The engine enforces the limits (as swarmkit asks it to): unset ones stay absent so the
@@ -52,6 +79,7 @@ fn host_config(run: &TaskRun) -> HostConfig {
         memory: set(run.limits.memory_bytes),
         pids_limit: set(run.limits.pids),
         memory_reservation: set(run.memory_reservation),
+        port_bindings: port_bindings(run),
         ..Default::default()
     }
 }
@@ -101,7 +129,35 @@ mod tests {
             healthcheck: None,
             limits,
             memory_reservation,
+            host_ports: Vec::new(),
         }
+    }
+
+    #[test]
+    fn host_ports_are_exposed_and_bound() {
+        let mut run = run_with(Limits::default(), 0);
+        run.host_ports = vec![
+            crate::HostPort {
+                protocol: "tcp".into(),
+                target: 80,
+                published: 8080,
+            },
+            crate::HostPort {
+                protocol: "udp".into(),
+                target: 53,
+                published: 5353,
+            },
+        ];
+        let body = container_body(&run);
+        let exposed = body.exposed_ports.expect("exposed");
+        assert_eq!(exposed, vec!["80/tcp".to_string(), "53/udp".to_string()]);
+        let bindings = body.host_config.unwrap().port_bindings.expect("bindings");
+        let b = bindings["80/tcp"].as_ref().unwrap();
+        assert_eq!(b[0].host_port.as_deref(), Some("8080"));
+        assert_eq!(
+            bindings["53/udp"].as_ref().unwrap()[0].host_port.as_deref(),
+            Some("5353")
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use shoal_executor::{Limits, TaskRun};
+use shoal_executor::TaskRun;
 
 /// An id unique across test binaries, runs and tests.
 pub fn unique_id(prefix: &str) -> String {
@@ -42,8 +42,7 @@ pub fn task(image: &str, args: &[&str]) -> TaskRun {
         labels: HashMap::new(),
         stop_grace: Duration::from_secs(10),
         healthcheck: None,
-        limits: Limits::default(),
-        memory_reservation: 0,
+        ..Default::default()
     }
 }
 
