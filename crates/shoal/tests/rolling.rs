@@ -243,3 +243,68 @@ fn global_service_follows_nodes_joining_draining_and_coming_back() {
         hosts(&m1) == ["w1", "w2"]
     });
 }
+
+/// The same settings through the shoal CLI: a failing update rolls back by itself, and the
+/// progress display says so.
+#[test]
+fn shoal_cli_update_settings_and_automatic_rollback() {
+    let d = Daemon::start("process");
+    d.shoal_ok(&["swarm", "init"]);
+    d.shoal_ok(&[
+        "service",
+        "create",
+        "--name",
+        "api",
+        "--replicas",
+        "2",
+        "--update-parallelism",
+        "1",
+        "--update-delay",
+        "100ms",
+        "--update-order",
+        "start-first",
+        "--update-failure-action",
+        "rollback",
+        "--update-monitor",
+        "2s",
+        "--update-max-failure-ratio",
+        "0",
+        "--rollback-parallelism",
+        "2",
+        "--rollback-monitor",
+        "1s",
+        "--stop-grace-period",
+        "1s",
+        "busybox",
+        "sleep",
+        "100000",
+    ]);
+    d.wait_running("api", 2);
+    let spec = d.get_json("/services/api")["Spec"].clone();
+    assert_eq!(spec["UpdateConfig"]["Order"], "start-first");
+    assert_eq!(spec["UpdateConfig"]["Delay"], 100_000_000);
+    assert_eq!(spec["UpdateConfig"]["FailureAction"], "rollback");
+    assert_eq!(spec["RollbackConfig"]["Parallelism"], 2);
+    let out = d.shoal(&["service", "update", "--args", "sh -c 'exit 5'", "api"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Start-first kept the old tasks running, so the rollback has nothing to replace and
+    // completes at once: the CLI shows whichever of `rollback_started` (with the cause) and
+    // `rollback_completed` it polls first.
+    assert!(
+        text.contains("rollback: update rolled back due to failure or early termination")
+            || text.contains("rollback: rollback completed"),
+        "{text}"
+    );
+    assert!(text.contains("Service api converged"), "{text}");
+    wait_for("rollback completed", Duration::from_secs(30), || {
+        update_state(&d, "api") == "rollback_completed"
+    });
+    d.wait_running("api", 2);
+    assert!(running_args(&d, "api").iter().all(|a| a == "sleep 100000"));
+    let pretty = d.shoal_ok(&["service", "inspect", "--pretty", "api"]);
+    assert!(pretty.contains("rollback_completed"), "{pretty}");
+}
