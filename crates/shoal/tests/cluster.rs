@@ -18,18 +18,7 @@ fn nodes_by_host(m: &Daemon) -> Vec<(String, String)> {
 
 #[test]
 fn workers_join_with_tokens_run_tasks_and_failover() {
-    let manager = Daemon::start_named("process", "m1");
-    let addr = format!("127.0.0.1:{}", free_port());
-    manager.shoal_ok(&[
-        "swarm",
-        "init",
-        "--listen-addr",
-        &addr,
-        "--advertise-addr",
-        &addr,
-        "--dispatcher-heartbeat",
-        "1s",
-    ]);
+    let (manager, addr) = Daemon::init_manager("m1");
     let token = manager.shoal_ok(&["swarm", "join-token", "-q", "worker"]);
     let token = token.trim();
 

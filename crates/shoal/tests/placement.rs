@@ -5,27 +5,11 @@
 
 mod common;
 
-use common::{free_port, rows, wait_for, Daemon};
+use common::{rows, wait_for, Daemon};
 use std::time::Duration;
 
-/// Hostnames of the service's tasks meant to run, sorted.
 fn hosts(m: &Daemon, service: &str) -> Vec<String> {
-    let out = m.docker_ok(&[
-        "service",
-        "ps",
-        service,
-        "--filter",
-        "desired-state=running",
-        "--format",
-        "{{.Node}} {{.CurrentState}}",
-    ]);
-    let mut v: Vec<String> = out
-        .lines()
-        .filter(|l| l.contains("Running"))
-        .map(|l| l.split(' ').next().unwrap_or("").to_string())
-        .collect();
-    v.sort();
-    v
+    m.running_hosts(service)
 }
 
 /// Errors of the service's tasks meant to run.
@@ -49,18 +33,7 @@ fn errors(m: &Daemon, service: &str) -> Vec<String> {
 
 #[test]
 fn constraints_pending_tasks_and_constraint_add_through_the_docker_cli() {
-    let m1 = Daemon::start_named("process", "m1");
-    let addr = format!("127.0.0.1:{}", free_port());
-    m1.shoal_ok(&[
-        "swarm",
-        "init",
-        "--listen-addr",
-        &addr,
-        "--advertise-addr",
-        &addr,
-        "--dispatcher-heartbeat",
-        "1s",
-    ]);
+    let (m1, addr) = Daemon::init_manager("m1");
     let token = m1.shoal_ok(&["swarm", "join-token", "-q", "worker"]);
     let w1 = Daemon::start_with("process", "w1", &["--label", "disk=ssd"]);
     let w2 = Daemon::start_named("process", "w2");

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{free_port, rows, wait_for, Daemon};
+use common::{output_text, rows, wait_for, Daemon};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -68,11 +68,7 @@ fn failing_update_rolls_back_by_itself_and_start_first_completes() {
     // The new tasks exit at once: the update rolls back without anyone asking. The CLI
     // follows it and reports the rollback.
     let out = d.docker(&["service", "update", "--args", "sh -c 'exit 3'", "web"]);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = output_text(&out);
     assert!(
         text.contains("update rolled back due to failure or early termination of task"),
         "{text}"
@@ -166,18 +162,7 @@ fn failing_update_rolls_back_by_itself_and_start_first_completes() {
 
 #[test]
 fn global_service_follows_nodes_joining_draining_and_coming_back() {
-    let m1 = Daemon::start_named("process", "m1");
-    let addr = format!("127.0.0.1:{}", free_port());
-    m1.shoal_ok(&[
-        "swarm",
-        "init",
-        "--listen-addr",
-        &addr,
-        "--advertise-addr",
-        &addr,
-        "--dispatcher-heartbeat",
-        "1s",
-    ]);
+    let (m1, addr) = Daemon::init_manager("m1");
     m1.docker_ok(&[
         "service",
         "create",
@@ -198,24 +183,7 @@ fn global_service_follows_nodes_joining_draining_and_coming_back() {
     for w in [&w1, &w2] {
         w.shoal_ok(&["swarm", "join", "--token", token.trim(), &addr]);
     }
-    let hosts = |d: &Daemon| {
-        let out = d.docker_ok(&[
-            "service",
-            "ps",
-            "agent",
-            "--filter",
-            "desired-state=running",
-            "--format",
-            "{{.Node}} {{.CurrentState}}",
-        ]);
-        let mut v: Vec<String> = out
-            .lines()
-            .filter(|l| l.contains("Running"))
-            .map(|l| l.split(' ').next().unwrap_or("").to_string())
-            .collect();
-        v.sort();
-        v
-    };
+    let hosts = |d: &Daemon| d.running_hosts("agent");
     wait_for("a task on every node", Duration::from_secs(30), || {
         hosts(&m1) == ["m1", "w1", "w2"]
     });
@@ -286,11 +254,7 @@ fn shoal_cli_update_settings_and_automatic_rollback() {
     assert_eq!(spec["UpdateConfig"]["FailureAction"], "rollback");
     assert_eq!(spec["RollbackConfig"]["Parallelism"], 2);
     let out = d.shoal(&["service", "update", "--args", "sh -c 'exit 5'", "api"]);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = output_text(&out);
     // Start-first kept the old tasks running, so the rollback has nothing to replace and
     // completes at once: the CLI shows whichever of `rollback_started` (with the cause) and
     // `rollback_completed` it polls first.

@@ -246,6 +246,54 @@ impl Daemon {
             || self.running_tasks(service).len() == n,
         );
     }
+
+    /// Starts a process-executor manager `hostname` and inits a swarm on a free local
+    /// port with a 1 s heartbeat; returns it with its address (for `swarm join`).
+    pub fn init_manager(hostname: &str) -> (Daemon, String) {
+        let m = Daemon::start_named("process", hostname);
+        let addr = format!("127.0.0.1:{}", free_port());
+        m.shoal_ok(&[
+            "swarm",
+            "init",
+            "--listen-addr",
+            &addr,
+            "--advertise-addr",
+            &addr,
+            "--dispatcher-heartbeat",
+            "1s",
+        ]);
+        (m, addr)
+    }
+
+    /// Hostnames of the nodes running `service`'s tasks meant to run, sorted, as the docker
+    /// CLI's `service ps` shows them.
+    pub fn running_hosts(&self, service: &str) -> Vec<String> {
+        let out = self.docker_ok(&[
+            "service",
+            "ps",
+            service,
+            "--filter",
+            "desired-state=running",
+            "--format",
+            "{{.Node}} {{.CurrentState}}",
+        ]);
+        let mut v: Vec<String> = out
+            .lines()
+            .filter(|l| l.contains("Running"))
+            .map(|l| l.split(' ').next().unwrap_or("").to_string())
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// A command's stdout and stderr together (progress goes to one, errors to the other).
+pub fn output_text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 impl Drop for Daemon {
