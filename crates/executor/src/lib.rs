@@ -8,6 +8,7 @@
 //! * [`process::ProcessExecutor`] runs tasks as plain host processes (no isolation).
 
 mod error;
+mod logs;
 mod task;
 
 pub mod docker;
@@ -15,6 +16,7 @@ pub mod health;
 pub mod process;
 
 pub use error::ExecError;
+pub use logs::{LogLine, LogOptions, LogSource, LogStream};
 pub use task::{
     Exit, HostPort, Limits, NodeFacts, TaskRun, DEFAULT_STOP_GRACE, RESOURCE_LIMITS_LABEL,
 };
@@ -51,6 +53,17 @@ pub trait Executor: Send + Sync {
     /// Removes whatever is left of this node's tasks, tracked or not (the node leaves the
     /// swarm, possibly before its agent re-attached to them after a restart).
     async fn remove_all(&self, node_id: &str) -> Result<(), ExecError>;
+
+    /// The task's logs (`service logs`): what it wrote so far (filtered by `opts`), then,
+    /// with `opts.follow`, what it writes until it exits or the stream is dropped. A task
+    /// that never started, or whose logs were removed with it, has none (an empty stream).
+    async fn logs(&self, run: &TaskRun, opts: LogOptions) -> Result<LogStream, ExecError> {
+        let _ = (run, opts);
+        Err(ExecError::Failed(format!(
+            "the {} executor keeps no logs",
+            self.kind()
+        )))
+    }
 }
 
 /// Drives one task; the agent calls the steps in order, one step per call (swarmkit's
