@@ -2,7 +2,8 @@
 //! Engine, side by side, in one run: convergence with the docker executor (and Swarm) and with
 //! the process executor, a killed task coming back, `service ls` with many services, and the
 //! daemons' resident memory. Prints a table and writes it as markdown (see BENCHMARKS.md).
-//! `shoal-bench cluster` measures a shoal cluster instead (see [`cluster`]).
+//! `shoal-bench cluster` measures a shoal cluster instead (see [`cluster`]), and `shoal-bench
+//! sched` the scheduler core, a manager with 100 agents, and a rolling update (see [`sched`]).
 //!
 //! Everything it starts is cleaned up by guards (shoal daemons, services, the swarm if it
 //! initialised one), also on error or Ctrl-C. It only talks to local unix sockets.
@@ -17,6 +18,7 @@ mod listing;
 mod machine;
 mod report;
 mod rss;
+mod sched;
 mod sections;
 mod shoal;
 mod stats;
@@ -46,7 +48,7 @@ pub struct Args {
     /// The shoal binary [default: `shoal` next to this program, else $CARGO_TARGET_DIR/release/shoal, else target/release/shoal]
     #[arg(long, global = true)]
     shoal: Option<PathBuf>,
-    /// Where to write the markdown results [default: crates/bench/results.md, or results-cluster.md]
+    /// Where to write the markdown results [default: crates/bench/results.md, results-cluster.md or results-sched.md for the subcommands]
     #[arg(long, global = true)]
     out: Option<PathBuf>,
     /// Trials per convergence figure
@@ -92,13 +94,22 @@ enum Command {
     /// Benchmarks of a shoal cluster on 127.0.0.1 (no Docker): leader failover, a dead
     /// worker's tasks moving, committed writes per second, memory of a 5-node cluster
     Cluster(cluster::ClusterArgs),
+    /// Benchmarks of scheduling and updates (no Docker): the scheduler core placing 100,000
+    /// and 1,000,000 tasks, a manager with 100 in-process agents running 10,000 tasks, a
+    /// rolling update of 100 replicas
+    Sched(sched::SchedArgs),
 }
 
 fn main() -> std::process::ExitCode {
     sys::install_interrupt_handler();
     let args = Args::parse();
-    if let Some(Command::Cluster(c)) = &args.command {
-        return match run_cluster(&args, c) {
+    let sub = match &args.command {
+        Some(Command::Cluster(c)) => Some(run_cluster(&args, c)),
+        Some(Command::Sched(s)) => Some(run_sched(&args, s)),
+        None => None,
+    };
+    if let Some(outcome) = sub {
+        return match outcome {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("shoal-bench: {e:#}");
@@ -166,6 +177,13 @@ fn run_cluster(args: &Args, c: &cluster::ClusterArgs) -> Result<()> {
     let (out, logs) = cluster::default_out();
     let out = args.out.clone().unwrap_or(out);
     cluster::run(c, &bin, &out, &logs)
+}
+
+fn run_sched(args: &Args, s: &sched::SchedArgs) -> Result<()> {
+    let bin = shoal_binary(args)?;
+    let (out, logs) = sched::default_out();
+    let out = args.out.clone().unwrap_or(out);
+    sched::run(s, &bin, &out, &logs)
 }
 
 fn run(args: &Args, report: &mut Report) -> Result<()> {

@@ -8,10 +8,10 @@
 
 mod conn;
 mod failover;
-mod formation;
+pub mod formation;
 mod memory;
-mod node;
-mod table;
+pub mod node;
+pub mod table;
 mod worker_loss;
 mod writes;
 
@@ -90,7 +90,7 @@ pub fn unique_arg() -> String {
     }
 }
 
-fn header(bin: &Path) -> Vec<String> {
+pub fn header(bin: &Path) -> Vec<String> {
     let engine = crate::http::Api::new(crate::swarm::ENGINE_SOCKET);
     let mut h: Vec<String> = crate::machine::describe(&engine)
         .into_iter()
@@ -108,6 +108,7 @@ fn header(bin: &Path) -> Vec<String> {
 /// Runs the selected parts; writes the markdown to `out`, keeps daemon logs in `logs`.
 pub fn run(args: &ClusterArgs, bin: &Path, out: &Path, logs: &Path) -> Result<()> {
     let mut t = Table {
+        title: "shoal-bench cluster results".into(),
         header: header(bin),
         ..Table::default()
     };

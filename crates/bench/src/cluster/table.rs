@@ -122,6 +122,8 @@ const HEADINGS: [&str; 8] = [
 
 #[derive(Debug, Default)]
 pub struct Table {
+    /// The markdown's heading.
+    pub title: String,
     /// Lines about the machine and the run.
     pub header: Vec<String>,
     pub sections: Vec<(String, Vec<Row>)>,
@@ -180,7 +182,7 @@ impl Table {
     }
 
     pub fn to_markdown(&self) -> String {
-        let mut out = String::from("# shoal-bench cluster results\n\n");
+        let mut out = format!("# {}\n\n", self.title);
         for h in &self.header {
             out.push_str(&format!("- {h}\n"));
         }
