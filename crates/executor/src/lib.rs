@@ -10,6 +10,7 @@
 mod error;
 mod logs;
 mod task;
+mod timestamp;
 
 pub mod docker;
 pub mod health;

@@ -6,8 +6,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{is_live, live_members, mkfifo, read_fifo, task};
+use futures_util::StreamExt;
 use shoal_executor::process::ProcessExecutor;
-use shoal_executor::{ExecError, Executor, Exit, TaskRun};
+use shoal_executor::{ExecError, Executor, Exit, LogOptions, LogSource, TaskRun};
 
 fn executor(dir: &Path) -> ProcessExecutor {
     ProcessExecutor::new(dir.join("logs"), "test-host".into())
@@ -54,15 +55,30 @@ async fn honours_env_dir_and_logs_both_streams() {
     run.env = vec!["GREETING=hello".into()];
     run.dir = Some(work.to_string_lossy().into_owned());
     let log = exec.log_path(&run.task_id);
-    let mut ctl = exec.controller(run);
+    let mut ctl = exec.controller(run.clone());
     ctl.prepare().await.expect("prepare");
     ctl.start().await.expect("start");
     assert_eq!(ctl.wait().await.expect("wait"), Exit { code: 0 });
-    let out = std::fs::read_to_string(&log).expect("log file");
+    assert!(log.exists(), "the log file is written");
+    let lines = exec
+        .logs(&run, LogOptions::default())
+        .await
+        .expect("logs")
+        .map(|l| l.expect("log line"))
+        .collect::<Vec<_>>()
+        .await;
+    let text = |source| {
+        lines
+            .iter()
+            .filter(|l| l.source == source)
+            .map(|l| String::from_utf8_lossy(&l.data).into_owned())
+            .collect::<String>()
+    };
     assert_eq!(
-        out,
-        format!("hello from {}\noops\nhome=unset\n", work.display())
+        text(LogSource::Stdout),
+        format!("hello from {}\nhome=unset\n", work.display())
     );
+    assert_eq!(text(LogSource::Stderr), "oops\n");
     ctl.remove().await.expect("remove");
     assert!(!log.exists(), "remove deletes the log");
 }

@@ -1,22 +1,31 @@
 //! [`Controller`] for one task run as a host process group.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
 use super::cgroup::{Detected, TaskCgroup};
 use super::group::{exit_of, kill_group_and_wait, signal_group};
 use super::launch::Launch;
+use super::logfile::{pump, Writers};
 use super::reaper::{remove_pid_file, PidFile};
 use crate::{Controller, ExecError, Exit, TaskRun};
 
 use super::health::Outcome;
 use crate::health::{self as hc, Health};
 
+/// Once the task's main process exited and its group was killed, how long its output may take
+/// to reach end of file before the log writer is told to stop (only a process that left the
+/// group, e.g. with `setsid`, can hold the pipes open that long); the same again for the writer
+/// to flush and finish. The exit is reported after that, so it never waits on such a process.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
+
 pub(crate) struct ProcessController {
     run: TaskRun,
     log_dir: PathBuf,
     cgroups: Detected,
+    writers: Writers,
     /// Set by `prepare`.
     launch: Option<Launch>,
     /// Set by `start`.
@@ -60,11 +69,12 @@ fn lost() -> ExecError {
 }
 
 impl ProcessController {
-    pub(crate) fn new(run: TaskRun, log_dir: PathBuf, cgroups: Detected) -> Self {
+    pub(crate) fn new(run: TaskRun, log_dir: PathBuf, cgroups: Detected, writers: Writers) -> Self {
         Self {
             run,
             log_dir,
             cgroups,
+            writers,
             launch: None,
             running: None,
         }
@@ -78,14 +88,13 @@ impl ProcessController {
         super::pid_path(&self.log_dir, &self.run.task_id)
     }
 
-    async fn open_log(&self) -> std::io::Result<std::fs::File> {
+    async fn open_log(&self) -> std::io::Result<tokio::fs::File> {
         tokio::fs::create_dir_all(&self.log_dir).await?;
-        let file = tokio::fs::OpenOptions::new()
+        tokio::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.log_path())
-            .await?;
-        Ok(file.into_std().await)
+            .await
     }
 
     /// The task's cgroup with its limits, if it has limits and the node can enforce them; a
@@ -148,7 +157,9 @@ impl Controller for ProcessController {
             .as_ref()
             .map(TaskCgroup::procs_files)
             .unwrap_or_default();
-        let mut child = match launch.spawn(log, &procs).await {
+        // Registered before the spawn, so a follow that starts now waits for the output.
+        let writing = self.writers.register(&super::file_stem(&self.run.task_id));
+        let mut child = match launch.spawn(&procs).await {
             Ok(child) => child,
             Err(e) => {
                 remove_cgroup(cgroup).await;
@@ -166,14 +177,35 @@ impl Controller for ProcessController {
             tracing::warn!(path = %pid_path.display(), error = %e, "writing pid file failed");
         }
 
+        // The daemon owns the output: the pipes are drained into the log file by `pump`, and
+        // the exit is only reported once it is written (bounded by DRAIN_TIMEOUT), so a task's
+        // last lines are in its log when `wait` returns.
+        let (stop_writer, stop) = oneshot::channel();
+        let mut writer = tokio::spawn(pump(
+            child.stdout.take(),
+            child.stderr.take(),
+            log,
+            stop,
+            writing,
+        ));
+
         let (tx, rx) = watch::channel(None);
         let task_id = self.run.task_id.clone();
         tokio::spawn(async move {
+            // Waits on the pid only: a process still holding the pipes does not delay this.
             let status = child.wait().await;
             // As in a container, the rest of the task dies with its main process. (The leader
             // is reaped by now; its pgid cannot be reused while members remain, and a reuse
             // within these microseconds once the group is empty is not realistic.)
             kill_group_and_wait(pgid).await;
+            if tokio::time::timeout(DRAIN_TIMEOUT, &mut writer)
+                .await
+                .is_err()
+            {
+                tracing::warn!(task = %task_id, "a process outside the task's group keeps its output open; no longer logging it");
+                let _ = stop_writer.send(());
+                let _ = tokio::time::timeout(DRAIN_TIMEOUT, &mut writer).await;
+            }
             // Before the outcome is published: once shutdown returns, nothing is left.
             remove_cgroup(cgroup).await;
             remove_pid_file(&pid_path).await;

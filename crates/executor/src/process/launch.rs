@@ -102,20 +102,18 @@ impl Launch {
         cmd
     }
 
-    /// Spawns the process with stdout and stderr on `log`, in a new session (hence its own
+    /// Spawns the process with stdout and stderr on two pipes (the child's `stdout` and
+    /// `stderr`, for the caller to drain into the log file), in a new session (hence its own
     /// process group, pgid = pid), set to receive SIGKILL when the daemon dies, and inside the
     /// cgroup whose `cgroup.procs` files are `cgroup_procs` (if any) before it execs, so
-    /// neither it nor anything it forks runs a moment outside its limits.
+    /// neither it nor anything it forks runs a moment outside its limits. The daemon's ends of
+    /// the pipes are close-on-exec: no other task inherits them.
     ///
     /// Caveat: PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, not the
     /// process, so the fork happens on the [`spawner`](super::spawner) thread, which lives as
     /// long as the process. The signal reaches only this child, not what it spawns; pid files
     /// and [`reap_leftovers`](super::ProcessExecutor::reap_leftovers) cover those.
-    pub(crate) async fn spawn(
-        &self,
-        log: std::fs::File,
-        cgroup_procs: &[PathBuf],
-    ) -> io::Result<Child> {
+    pub(crate) async fn spawn(&self, cgroup_procs: &[PathBuf]) -> io::Result<Child> {
         let mut cmd = Command::new(&self.program);
         cmd.arg0(&self.argv[0])
             .args(&self.argv[1..])
@@ -124,8 +122,8 @@ impl Launch {
             // A start cancelled before its watcher owns the child must not leak it.
             .kill_on_drop(true)
             .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         if let Some(cwd) = &self.cwd {
             cmd.current_dir(cwd);
         }

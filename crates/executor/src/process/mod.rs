@@ -1,8 +1,13 @@
 //! The process executor: tasks run as plain host processes, without isolation.
 //!
 //! The program is `command ++ args` (the image is ignored), looked up in PATH. Each task runs in
-//! its own session and process group, with stdout and stderr appended to
-//! `<log_dir>/<task_id>.log` and its pgid in `<log_dir>/<task_id>.pid` while it runs. Tasks die
+//! its own session and process group, with its pgid in `<log_dir>/<task_id>.pid` while it runs.
+//! Its stdout and stderr are pipes read by the daemon, which appends one timestamped record per
+//! line to `<log_dir>/<task_id>.log` and serves them back through [`Executor::logs`]; the exit
+//! is reported once the last lines are written. The records are Kubernetes' CRI log format,
+//! `<RFC 3339 UTC time, 9 digits> <stdout|stderr> <F|P> <raw bytes>\n`, `F` ending a line and
+//! `P` a piece of one (lines are cut at 16 KiB; output ending without a newline ends with `P`);
+//! see `logfile.rs`. Tasks die
 //! with the daemon (PR_SET_PDEATHSIG), so nothing is adopted after a restart;
 //! [`ProcessExecutor::reap_leftovers`] kills what PDEATHSIG could not reach. `user` is honoured
 //! (the daemon must be root to switch); `hostname` is not, processes share the host's.
@@ -22,14 +27,19 @@ mod controller;
 mod group;
 mod health;
 mod launch;
+mod logfile;
 mod reaper;
 mod spawner;
 mod user;
 
 use std::path::{Path, PathBuf};
 
-use crate::{Controller, ExecError, Executor, NodeFacts, TaskRun, RESOURCE_LIMITS_LABEL};
+use crate::{
+    Controller, ExecError, Executor, LogOptions, LogStream, NodeFacts, TaskRun,
+    RESOURCE_LIMITS_LABEL,
+};
 use controller::ProcessController;
+use logfile::Writers;
 
 /// Runs tasks as host processes.
 #[derive(Debug, Clone)]
@@ -37,6 +47,8 @@ pub struct ProcessExecutor {
     log_dir: PathBuf,
     hostname: String,
     cgroups: cgroup::Detected,
+    /// The log files this executor's tasks are writing.
+    writers: Writers,
 }
 
 impl ProcessExecutor {
@@ -47,10 +59,12 @@ impl ProcessExecutor {
             log_dir,
             hostname,
             cgroups: cgroup::Detected::default(),
+            writers: Writers::default(),
         }
     }
 
-    /// The file a task's stdout and stderr are appended to.
+    /// The file a task's stdout and stderr are appended to, one record per line (see the
+    /// module docs).
     pub fn log_path(&self, task_id: &str) -> PathBuf {
         log_path(&self.log_dir, task_id)
     }
@@ -122,6 +136,7 @@ impl Executor for ProcessExecutor {
             run,
             self.log_dir.clone(),
             self.cgroups.clone(),
+            self.writers.clone(),
         ))
     }
 
@@ -133,6 +148,16 @@ impl Executor for ProcessExecutor {
     async fn remove_all(&self, _node_id: &str) -> Result<(), ExecError> {
         self.reap_leftovers().await;
         Ok(())
+    }
+
+    /// Reads the task's log file; a follow polls it for new records until the
+    /// task's log writer is done (its process exited and its last lines are written) and all is
+    /// read. Only this executor's own tasks are followed: a follow on a task it is not running
+    /// ends after the lines already there.
+    async fn logs(&self, run: &TaskRun, opts: LogOptions) -> Result<LogStream, ExecError> {
+        // The writer first: if it is done by the time the file is read, the read sees it all.
+        let writer = self.writers.get(&file_stem(&run.task_id));
+        logfile::read(&self.log_path(&run.task_id), opts, writer).await
     }
 }
 

@@ -102,3 +102,74 @@ pub async fn read_fifo(path: &Path) -> String {
         .expect("join")
         .expect("read fifo")
 }
+
+/// Every line of a log stream, which must end within `within`.
+pub async fn collect_logs(
+    stream: shoal_executor::LogStream,
+    within: Duration,
+) -> Vec<shoal_executor::LogLine> {
+    use futures_util::StreamExt;
+    tokio::time::timeout(
+        within,
+        stream
+            .map(|line| line.expect("log line"))
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .expect("the log stream did not end in time")
+}
+
+/// The next `n` lines of a log stream, which must come within `within`.
+pub async fn next_logs(
+    stream: &mut shoal_executor::LogStream,
+    n: usize,
+    within: Duration,
+) -> Vec<shoal_executor::LogLine> {
+    use futures_util::StreamExt;
+    let take = async {
+        let mut lines = Vec::new();
+        while lines.len() < n {
+            match stream.next().await {
+                Some(line) => lines.push(line.expect("log line")),
+                None => panic!("the log stream ended after {lines:?}"),
+            }
+        }
+        lines
+    };
+    tokio::time::timeout(within, take)
+        .await
+        .expect("the lines did not come in time")
+}
+
+/// The data of the lines from `source`, as text.
+pub fn texts_of(
+    lines: &[shoal_executor::LogLine],
+    source: shoal_executor::LogSource,
+) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.source == source)
+        .map(|l| String::from_utf8_lossy(&l.data).into_owned())
+        .collect()
+}
+
+/// Asserts that the lines' timestamps never decrease and lie within `[from - 1s, to + 1s]`.
+pub fn assert_times(
+    lines: &[shoal_executor::LogLine],
+    from: std::time::SystemTime,
+    to: std::time::SystemTime,
+) {
+    let slack = Duration::from_secs(1);
+    for pair in lines.windows(2) {
+        assert!(
+            pair[0].timestamp <= pair[1].timestamp,
+            "timestamps go backwards: {pair:?}"
+        );
+    }
+    for line in lines {
+        assert!(
+            line.timestamp + slack >= from && line.timestamp <= to + slack,
+            "timestamp of {line:?} is not close to now ({from:?}..{to:?})"
+        );
+    }
+}
