@@ -9,9 +9,11 @@ use std::time::{Duration, Instant};
 
 use bollard::query_parameters::ListContainersOptionsBuilder;
 use bollard::{ClientVersion, Docker};
-use common::task;
+use common::{assert_times, collect_logs, next_logs, task, texts_of};
 use shoal_executor::docker::DockerExecutor;
-use shoal_executor::{labels, ExecError, Executor, Exit, Limits, TaskRun};
+use shoal_executor::{
+    labels, ExecError, Executor, Exit, Limits, LogLine, LogOptions, LogSource, TaskRun,
+};
 
 const HOST: &str = "unix:///var/run/docker.sock";
 const IMAGE: &str = "shoal-test/busybox:latest";
@@ -243,4 +245,185 @@ async fn an_unreachable_engine_does_not_answer() {
     assert!(!exec.ping().await);
     let mut ctl = exec.controller(task(IMAGE, &["true"]));
     assert!(matches!(ctl.prepare().await, Err(ExecError::Rejected(_))));
+}
+
+/// How long a log stream may take in these tests.
+const LOG_DEADLINE: Duration = Duration::from_secs(30);
+
+async fn logs_of(exec: &DockerExecutor, run: &TaskRun, opts: LogOptions) -> Vec<LogLine> {
+    let stream = exec.logs(run, opts).await.expect("logs");
+    collect_logs(stream, LOG_DEADLINE).await
+}
+
+/// Asserts the time checks per stream: the engine logs each stream on its own.
+fn assert_stream_times(lines: &[LogLine], from: std::time::SystemTime, to: std::time::SystemTime) {
+    for source in [LogSource::Stdout, LogSource::Stderr] {
+        let of_source: Vec<LogLine> = lines
+            .iter()
+            .filter(|l| l.source == source)
+            .cloned()
+            .collect();
+        assert_times(&of_source, from, to);
+    }
+}
+
+#[tokio::test]
+async fn logs_come_back_per_stream_with_the_engines_time() {
+    let Some(exec) = engine().await else { return };
+    let (run, _cleanup) = busybox(&[
+        "sh",
+        "-c",
+        "echo out1; echo err1 >&2; echo out2; echo err2 >&2; echo out3; printf 'no newline'",
+    ]);
+    let before = std::time::SystemTime::now();
+    let mut ctl = exec.controller(run.clone());
+    ctl.prepare().await.expect("prepare");
+    ctl.start().await.expect("start");
+    assert_eq!(ctl.wait().await.expect("wait"), Exit { code: 0 });
+    let after = std::time::SystemTime::now();
+
+    let every = logs_of(&exec, &run, LogOptions::default()).await;
+    assert_eq!(
+        texts_of(&every, LogSource::Stdout),
+        ["out1\n", "out2\n", "out3\n", "no newline"]
+    );
+    assert_eq!(texts_of(&every, LogSource::Stderr), ["err1\n", "err2\n"]);
+    assert_stream_times(&every, before, after);
+
+    // tail: the last lines (whatever their stream).
+    let tail = logs_of(
+        &exec,
+        &run,
+        LogOptions {
+            tail: Some(2),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(tail, every[every.len() - 2..]);
+    let none = logs_of(
+        &exec,
+        &run,
+        LogOptions {
+            tail: Some(0),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(none.is_empty(), "{none:?}");
+
+    // since: exact, although the engine only takes whole seconds.
+    let since = every.iter().map(|l| l.timestamp).max().expect("lines");
+    let expected: Vec<LogLine> = every
+        .iter()
+        .filter(|l| l.timestamp >= since)
+        .cloned()
+        .collect();
+    let got = logs_of(
+        &exec,
+        &run,
+        LogOptions {
+            since: Some(since),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(!got.is_empty());
+    let sorted = |mut v: Vec<LogLine>| {
+        v.sort_by(|a, b| (a.timestamp, &a.data).cmp(&(b.timestamp, &b.data)));
+        v
+    };
+    assert_eq!(sorted(got), sorted(expected));
+    let future = std::time::SystemTime::now() + Duration::from_secs(3600);
+    let got = logs_of(
+        &exec,
+        &run,
+        LogOptions {
+            since: Some(future),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(got.is_empty(), "{got:?}");
+    ctl.remove().await.expect("remove");
+}
+
+#[tokio::test]
+async fn follow_streams_until_the_container_exits() {
+    let Some(exec) = engine().await else { return };
+    let (run, _cleanup) = busybox(&[
+        "sh",
+        "-c",
+        "i=0; while [ $i -lt 5 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done; echo last >&2",
+    ]);
+    let mut ctl = exec.controller(run.clone());
+    ctl.prepare().await.expect("prepare");
+    ctl.start().await.expect("start");
+    let called = std::time::SystemTime::now();
+    let follow = LogOptions {
+        follow: true,
+        ..Default::default()
+    };
+    let lines = logs_of(&exec, &run, follow.clone()).await;
+    assert_eq!(
+        texts_of(&lines, LogSource::Stdout),
+        ["tick 0\n", "tick 1\n", "tick 2\n", "tick 3\n", "tick 4\n"]
+    );
+    // The last line, written right before the exit, is there.
+    assert_eq!(texts_of(&lines, LogSource::Stderr), ["last\n"]);
+    assert!(
+        lines.iter().any(|l| l.timestamp > called),
+        "no line was written after the call"
+    );
+    assert_eq!(ctl.wait().await.expect("wait"), Exit { code: 0 });
+    // Following a stopped container: what is there, then the end.
+    assert_eq!(logs_of(&exec, &run, follow).await, lines);
+    ctl.remove().await.expect("remove");
+}
+
+#[tokio::test]
+async fn follow_with_tail_zero_gets_new_lines_until_the_container_stops() {
+    let Some(exec) = engine().await else { return };
+    let (mut run, _cleanup) = busybox(&[
+        "sh",
+        "-c",
+        "trap 'exit 0' TERM; i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.1; done",
+    ]);
+    run.stop_grace = Duration::from_secs(5);
+    let mut ctl = exec.controller(run.clone());
+    ctl.prepare().await.expect("prepare");
+    ctl.start().await.expect("start");
+    let follow = LogOptions {
+        follow: true,
+        tail: Some(0),
+        ..Default::default()
+    };
+    let mut stream = exec.logs(&run, follow).await.expect("logs");
+    let lines = next_logs(&mut stream, 3, LOG_DEADLINE).await;
+    let numbers: Vec<u32> = texts_of(&lines, LogSource::Stdout)
+        .iter()
+        .map(|t| t.trim().trim_start_matches("tick ").parse().expect("tick"))
+        .collect();
+    assert_eq!(numbers.len(), 3, "{lines:?}");
+    assert_eq!(numbers, [numbers[0], numbers[0] + 1, numbers[0] + 2]);
+    ctl.shutdown().await.expect("shutdown");
+    let rest = collect_logs(stream, LOG_DEADLINE).await;
+    assert!(
+        rest.iter().all(|l| l.data.starts_with(b"tick ")),
+        "{rest:?}"
+    );
+    ctl.remove().await.expect("remove");
+}
+
+#[tokio::test]
+async fn a_missing_container_has_no_logs() {
+    let Some(exec) = engine().await else { return };
+    let (run, _cleanup) = busybox(&["true"]);
+    for follow in [false, true] {
+        let opts = LogOptions {
+            follow,
+            ..Default::default()
+        };
+        assert!(logs_of(&exec, &run, opts).await.is_empty());
+    }
 }

@@ -3,13 +3,14 @@
 mod controller;
 mod engine;
 mod health;
+mod logs;
 mod spec;
 
 use std::collections::HashMap;
 
 use bollard::query_parameters::ListContainersOptionsBuilder;
 
-use crate::{labels, Controller, ExecError, Executor, NodeFacts, TaskRun};
+use crate::{labels, Controller, ExecError, Executor, LogOptions, LogStream, NodeFacts, TaskRun};
 use controller::DockerController;
 use engine::{message_of, Engine};
 
@@ -125,5 +126,17 @@ impl Executor for DockerExecutor {
             let _ = docker.remove_container(&id, Some(options)).await;
         }
         Ok(())
+    }
+
+    /// The engine's logs of the task's container (named after the task, as the controller
+    /// creates it): stdout and stderr with the engine's timestamps; a follow ends when the
+    /// container stops. No container (never created, or removed): an empty stream.
+    async fn logs(&self, run: &TaskRun, opts: LogOptions) -> Result<LogStream, ExecError> {
+        let docker = self
+            .engine
+            .docker()
+            .await
+            .map_err(|e| ExecError::Failed(message_of(&e)))?;
+        logs::logs(docker, &run.task_name, opts).await
     }
 }
