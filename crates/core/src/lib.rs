@@ -6,6 +6,7 @@
 //! raft and the time at which to look again. No clock, no I/O, no randomness except through
 //! the injected id source, so tests drive it with a manual clock and sequential ids.
 
+pub mod index;
 pub mod liveness;
 pub mod orchestrator;
 pub mod placement;
@@ -27,11 +28,12 @@ use shoal_store::State;
 /// Runs one full pass of the control loop and returns the decisions.
 pub fn reconcile(state: &State, now: Timestamp, ids: &mut dyn IdSource) -> Plan {
     let mut plan = Plan::default();
+    let tasks = index::TasksByService::new(state);
     // Failure actions first, so a failing update updates no further slot in this pass.
-    update_status::check_failures(state, now, &mut plan);
-    orchestrator::run(state, now, ids, &mut plan);
+    update_status::check_failures(state, &tasks, now, &mut plan);
+    orchestrator::run(state, &tasks, now, ids, &mut plan);
     scheduler::schedule(state, now, &mut plan);
-    reaper::reap(state, &mut plan);
-    update_status::check_complete(state, now, &mut plan);
+    reaper::reap(state, &tasks, &mut plan);
+    update_status::check_complete(state, &tasks, now, &mut plan);
     plan
 }

@@ -1,12 +1,13 @@
 //! The task reaper: deletes tasks that are done with, and trims each slot's history to the
 //! cluster's `TaskHistoryRetentionLimit` (default 5 tasks per slot, the live one included).
 
+use crate::index::TasksByService;
 use crate::plan::Plan;
 use crate::slots::{group, is_live};
 use shoal_api::TaskState;
 use shoal_store::{Op, State};
 
-pub fn reap(state: &State, plan: &mut Plan) {
+pub fn reap(state: &State, by_service: &TasksByService, plan: &mut Plan) {
     let limit = state
         .cluster
         .as_ref()
@@ -30,7 +31,7 @@ pub fn reap(state: &State, plan: &mut Plan) {
     }
 
     for service in state.services.values() {
-        for tasks in group(state.tasks_of_service(&service.id)).values() {
+        for tasks in group(by_service.of(&service.id)).values() {
             if tasks.len() <= limit {
                 continue;
             }

@@ -105,15 +105,20 @@ impl Load {
     /// The first per-node filter `ask` fails on `node`, if any.
     fn refuses(&self, node: usize, ask: &Ask) -> Option<Filter> {
         // A node that reports no capacity (0) is not limited, as in swarmkit.
-        let short = |left: i64, want: i64, cap: i64| want > 0 && cap > 0 && left < want;
-        if short(self.cpu_left[node], ask.nano_cpus, self.cpu_cap(node))
-            || short(self.mem_left[node], ask.memory_bytes, self.mem_cap(node))
-        {
-            return Some(Filter::Resources);
+        // Checked for every candidate node of every task: skip what the task does not ask.
+        if ask.nano_cpus > 0 || ask.memory_bytes > 0 {
+            let short = |left: i64, want: i64, cap: i64| want > 0 && cap > 0 && left < want;
+            if short(self.cpu_left[node], ask.nano_cpus, self.cpu_cap(node))
+                || short(self.mem_left[node], ask.memory_bytes, self.mem_cap(node))
+            {
+                return Some(Filter::Resources);
+            }
         }
-        if let Some(used) = self.ports.get(&node) {
-            if ask.host_ports.iter().any(|p| used.contains(p)) {
-                return Some(Filter::HostPorts);
+        if !ask.host_ports.is_empty() {
+            if let Some(used) = self.ports.get(&node) {
+                if ask.host_ports.iter().any(|p| used.contains(p)) {
+                    return Some(Filter::HostPorts);
+                }
             }
         }
         None

@@ -10,6 +10,7 @@
 //! back, it pauses), `continue` (nothing). The CLI's progress display and `service inspect`
 //! read the result.
 
+use crate::index::TasksByService;
 use crate::orchestrator::is_dirty;
 use crate::plan::Plan;
 use crate::slots::{group, SlotKey};
@@ -18,7 +19,7 @@ use shoal_api::{Endpoint, ModeKind, Service, Task, TaskState, Timestamp, UpdateS
 use shoal_store::{Op, State};
 
 /// Services with an update or rollback in progress, with its settings.
-fn in_progress(state: &State) -> impl Iterator<Item = (&Service, &UpdateStatus, Rollout)> {
+fn in_progress(state: &State) -> impl Iterator<Item = (&Service, &UpdateStatus, Rollout)> + '_ {
     state.services.values().filter_map(|svc| {
         let us = svc.update_status.as_ref()?;
         matches!(us.state.as_str(), "updating" | "rollback_started")
@@ -27,9 +28,9 @@ fn in_progress(state: &State) -> impl Iterator<Item = (&Service, &UpdateStatus, 
 }
 
 /// Applies the failure action of every update whose new tasks failed too often.
-pub fn check_failures(state: &State, now: Timestamp, plan: &mut Plan) {
+pub fn check_failures(state: &State, tasks: &TasksByService, now: Timestamp, plan: &mut Plan) {
     for (svc, us, rollout) in in_progress(state) {
-        if let Some(op) = failure_action(state, svc, us, &rollout, now) {
+        if let Some(op) = failure_action(state, tasks, svc, us, &rollout, now) {
             plan.ops.push(op);
             plan.halted.insert(svc.id.clone());
         }
@@ -37,18 +38,23 @@ pub fn check_failures(state: &State, now: Timestamp, plan: &mut Plan) {
 }
 
 /// Marks finished updates and rollbacks complete.
-pub fn check_complete(state: &State, now: Timestamp, plan: &mut Plan) {
+pub fn check_complete(state: &State, tasks: &TasksByService, now: Timestamp, plan: &mut Plan) {
     for (svc, us, rollout) in in_progress(state) {
         if !plan.halted.contains(&svc.id) {
-            complete(state, svc, us, &rollout, now, plan);
+            complete(state, tasks, svc, us, &rollout, now, plan);
         }
     }
 }
 
 /// The tasks of this update that failed or ended early, oldest end first.
-fn failures<'s>(state: &'s State, svc: &'s Service, rollout: &Rollout) -> Vec<&'s Task> {
-    let mut failed: Vec<&Task> = state
-        .tasks_of_service(&svc.id)
+fn failures<'s>(
+    state: &State,
+    tasks: &TasksByService<'s>,
+    svc: &Service,
+    rollout: &Rollout,
+) -> Vec<&'s Task> {
+    let mut failed: Vec<&Task> = tasks
+        .of(&svc.id)
         .filter(|t| {
             t.created_at >= rollout.started_at
                 && matches!(
@@ -66,10 +72,10 @@ fn failures<'s>(state: &'s State, svc: &'s Service, rollout: &Rollout) -> Vec<&'
 
 /// How many slots the update covers: the replica count, or the nodes a global service
 /// runs on.
-fn slot_count(state: &State, svc: &Service) -> usize {
+fn slot_count(tasks: &TasksByService, svc: &Service) -> usize {
     match svc.spec.mode.kind() {
         ModeKind::Replicated(n) => n as usize,
-        _ => group(state.tasks_of_service(&svc.id))
+        _ => group(tasks.of(&svc.id))
             .into_iter()
             .filter(|(k, ts)| {
                 matches!(k, SlotKey::Node(_)) && ts.iter().any(|t| t.desired_state.is_runnable())
@@ -81,6 +87,7 @@ fn slot_count(state: &State, svc: &Service) -> usize {
 
 fn failure_action(
     state: &State,
+    tasks: &TasksByService,
     svc: &Service,
     us: &UpdateStatus,
     rollout: &Rollout,
@@ -89,8 +96,8 @@ fn failure_action(
     if rollout.failure_action == FailureAction::Continue {
         return None;
     }
-    let failed = failures(state, svc, rollout);
-    let slots = slot_count(state, svc) as f64;
+    let failed = failures(state, tasks, svc, rollout);
+    let slots = slot_count(tasks, svc) as f64;
     // The task whose failure took the ratio over the limit.
     let culprit = failed
         .iter()
@@ -140,8 +147,10 @@ fn failure_action(
 
 /// Marks the update complete once every slot runs the current spec, and has for the
 /// monitor period (the CLI's "verify" step waits for the same).
+#[allow(clippy::too_many_arguments)]
 fn complete(
     state: &State,
+    tasks: &TasksByService,
     svc: &Service,
     us: &UpdateStatus,
     rollout: &Rollout,
@@ -153,8 +162,8 @@ fn complete(
     } else {
         ("completed", "update completed")
     };
-    let runnable: Vec<_> = state
-        .tasks_of_service(&svc.id)
+    let runnable: Vec<_> = tasks
+        .of(&svc.id)
         .filter(|t| plan.desired_of(t).is_runnable())
         .collect();
     let settled = runnable

@@ -3,6 +3,7 @@
 //! nodes are shut down; paused nodes keep theirs but get no new ones.
 
 use super::slot::{reconcile_slot, UpdateBudget};
+use crate::index::TasksByService;
 use crate::placement::Rules;
 use crate::plan::Plan;
 use crate::slots::{group, SlotKey};
@@ -12,12 +13,13 @@ use shoal_store::State;
 
 pub fn reconcile(
     state: &State,
+    tasks: &TasksByService,
     service: &Service,
     now: Timestamp,
     ids: &mut dyn IdSource,
     plan: &mut Plan,
 ) {
-    let groups = group(state.tasks_of_service(&service.id));
+    let groups = group(tasks.of(&service.id));
     let mut budget = UpdateBudget::new(
         state,
         service,

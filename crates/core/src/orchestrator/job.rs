@@ -8,6 +8,7 @@
 //! removed, and the job runs again from zero, as in swarmkit.
 
 use super::slot::new_task;
+use crate::index::TasksByService;
 use crate::placement::Rules;
 use crate::plan::Plan;
 use crate::restart;
@@ -57,8 +58,10 @@ struct Tally {
 
 /// Walks the tasks of `service`: removes older iterations, restarts what failed, replaces
 /// what was lost, and counts the rest.
+#[allow(clippy::too_many_arguments)]
 fn tally(
     state: &State,
+    tasks: &TasksByService,
     service: &Service,
     key_of: impl Fn(&Task) -> SlotKey,
     now: Timestamp,
@@ -67,7 +70,7 @@ fn tally(
 ) -> Tally {
     let current = iteration(service);
     let mut tally = Tally::default();
-    for t in state.tasks_of_service(&service.id) {
+    for t in tasks.of(&service.id) {
         let desired = plan.desired_of(t);
         if t.job_iteration != Some(current) {
             if !t.status.state.is_terminal() && desired < TaskState::Remove {
@@ -120,8 +123,10 @@ fn tally(
 }
 
 /// A replicated job: slots `0..total`, at most `max_concurrent` unfinished at a time.
+#[allow(clippy::too_many_arguments)]
 pub fn reconcile_replicated(
     state: &State,
+    tasks: &TasksByService,
     service: &Service,
     max_concurrent: u64,
     total: u64,
@@ -129,7 +134,15 @@ pub fn reconcile_replicated(
     ids: &mut dyn IdSource,
     plan: &mut Plan,
 ) {
-    let t = tally(state, service, |t| SlotKey::Slot(t.slot), now, ids, plan);
+    let t = tally(
+        state,
+        tasks,
+        service,
+        |t| SlotKey::Slot(t.slot),
+        now,
+        ids,
+        plan,
+    );
     let may_start = max_concurrent.saturating_sub(t.active);
     let left = total.saturating_sub(t.completed + t.active);
     let mut free = (0..total).filter(|s| !t.taken.contains(&SlotKey::Slot(*s)));
@@ -144,6 +157,7 @@ pub fn reconcile_replicated(
 /// (nodes that join later run it too); tasks on nodes that no longer fit are shut down.
 pub fn reconcile_global(
     state: &State,
+    tasks: &TasksByService,
     service: &Service,
     now: Timestamp,
     ids: &mut dyn IdSource,
@@ -151,6 +165,7 @@ pub fn reconcile_global(
 ) {
     let t = tally(
         state,
+        tasks,
         service,
         |t| SlotKey::Node(t.node_id.clone()),
         now,
@@ -159,7 +174,7 @@ pub fn reconcile_global(
     );
     let rules = Rules::of(&service.spec.task_template);
     let current = iteration(service);
-    for task in state.tasks_of_service(&service.id) {
+    for task in tasks.of(&service.id) {
         let fits = state
             .nodes
             .get(&task.node_id)

@@ -6,6 +6,7 @@
 //! back-off is not refilled early).
 
 use super::slot::{reconcile_slot, UpdateBudget};
+use crate::index::TasksByService;
 use crate::plan::Plan;
 use crate::slots::{group, SlotKey};
 use shoal_api::ids::IdSource;
@@ -13,15 +14,17 @@ use shoal_api::{Service, Task, TaskState, Timestamp};
 use shoal_store::State;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+#[allow(clippy::too_many_arguments)]
 pub fn reconcile(
     state: &State,
+    tasks: &TasksByService,
     service: &Service,
     replicas: u64,
     now: Timestamp,
     ids: &mut dyn IdSource,
     plan: &mut Plan,
 ) {
-    let groups = group(state.tasks_of_service(&service.id));
+    let groups = group(tasks.of(&service.id));
     let mut budget = UpdateBudget::new(
         state,
         service,
