@@ -123,6 +123,11 @@ impl Agent {
             description.clone(),
             kind,
         ));
+        let logs = tokio::spawn(crate::logs::log_loop(
+            cfg.executor.clone(),
+            cfg.dispatcher.clone(),
+            cfg.node_id.clone(),
+        ));
         let mut slots: HashMap<String, Slot> = HashMap::new();
         let how = loop {
             tokio::select! {
@@ -166,6 +171,7 @@ impl Agent {
         drop(report_tx);
         reporter.abort();
         heartbeats.abort();
+        logs.abort();
     }
 }
 

@@ -1,5 +1,6 @@
 //! What an agent needs from a manager: register, receive assignments, report task states.
 
+use shoal_api::logs::{LogMessage, NodeLogSubscription};
 use shoal_api::{NodeDescription, Task, TaskStatus};
 use tokio::sync::mpsc;
 
@@ -48,4 +49,31 @@ pub trait DispatcherApi: Send + Sync {
         node_id: &str,
         updates: Vec<StatusUpdate>,
     ) -> Result<(), DispatcherError>;
+
+    /// A stream of the log subscriptions the node must serve: the current set at once, then
+    /// each change (a subscription that leaves the set is over).
+    async fn log_subscriptions(
+        &self,
+        node_id: &str,
+    ) -> Result<mpsc::Receiver<Vec<NodeLogSubscription>>, DispatcherError> {
+        let _ = node_id;
+        Err(DispatcherError::Unavailable(
+            "this dispatcher serves no logs".into(),
+        ))
+    }
+
+    /// Sends lines for a subscription; `close` once the node has sent all it will. An
+    /// `Err` means the subscription is gone: stop sending.
+    async fn publish_logs(
+        &self,
+        node_id: &str,
+        subscription_id: &str,
+        messages: Vec<LogMessage>,
+        close: bool,
+    ) -> Result<(), DispatcherError> {
+        let _ = (node_id, subscription_id, messages, close);
+        Err(DispatcherError::Unavailable(
+            "this dispatcher serves no logs".into(),
+        ))
+    }
 }

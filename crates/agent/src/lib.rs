@@ -8,6 +8,7 @@
 
 mod agent;
 mod dispatcher_api;
+mod logs;
 mod run_spec;
 mod runner;
 pub mod step;

@@ -7,6 +7,7 @@
 pub mod cluster;
 pub mod defaults;
 pub mod ids;
+pub mod logs;
 pub mod meta;
 pub mod node;
 pub mod resources;

@@ -1,8 +1,10 @@
 //! The dispatcher: the manager's side of agent sessions. It registers nodes, streams each
 //! node its assigned tasks whenever they change, and commits the agents' status reports.
 
+use crate::log_broker::Published;
 use crate::manager::Manager;
 use shoal_agent::{Assignments, DispatcherApi, DispatcherError, StatusUpdate};
+use shoal_api::logs::{LogMessage, NodeLogSubscription};
 use shoal_api::Timestamp;
 use shoal_api::{NodeDescription, NodeState, NodeStatus, TaskState};
 use shoal_store::Op;
@@ -288,6 +290,59 @@ impl DispatcherApi for Dispatcher {
                 }
                 Ok(self.period())
             }
+        }
+    }
+
+    async fn log_subscriptions(
+        &self,
+        node_id: &str,
+    ) -> Result<mpsc::Receiver<Vec<NodeLogSubscription>>, DispatcherError> {
+        let (tx, rx) = mpsc::channel(4);
+        let manager = self.manager.clone();
+        let node_id = node_id.to_string();
+        tokio::spawn(async move {
+            let mut subs = manager.logs.watch();
+            // Tasks matter too: a follow on a service takes in its new tasks.
+            let mut changes = manager.store.subscribe();
+            let mut last = None;
+            loop {
+                subs.borrow_and_update();
+                changes.borrow_and_update();
+                let set = manager.logs.for_node(&manager.read(), &node_id);
+                if last.as_ref() != Some(&set) {
+                    if tx.send(set.clone()).await.is_err() {
+                        return;
+                    }
+                    last = Some(set);
+                }
+                tokio::select! {
+                    r = subs.changed() => if r.is_err() { return },
+                    r = changes.changed() => if r.is_err() { return },
+                    _ = tx.closed() => return,
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    async fn publish_logs(
+        &self,
+        node_id: &str,
+        subscription_id: &str,
+        messages: Vec<LogMessage>,
+        close: bool,
+    ) -> Result<(), DispatcherError> {
+        let published = Published {
+            node_id: node_id.to_string(),
+            messages,
+            close,
+        };
+        if self.manager.logs.publish(subscription_id, published).await {
+            Ok(())
+        } else {
+            Err(DispatcherError::Unavailable(format!(
+                "log subscription {subscription_id} is over"
+            )))
         }
     }
 

@@ -18,6 +18,8 @@ mod error;
 mod force_new_cluster;
 mod ids;
 mod join;
+pub mod log_broker;
+mod log_rpc;
 mod manager;
 mod names;
 mod node_rpc;

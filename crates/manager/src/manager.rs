@@ -16,6 +16,8 @@ pub struct Manager {
     pub store: Arc<ReplicatedStore>,
     /// Channels to the other managers (raft messages, forwarded writes).
     pub peers: Option<Arc<crate::raft_rpc::Peers>>,
+    /// `service logs` subscriptions served through this manager.
+    pub logs: Arc<crate::log_broker::LogBroker>,
 }
 
 impl Manager {

@@ -131,6 +131,20 @@ impl RaftService {
 
 #[tonic::async_trait]
 impl pb::raft_server::Raft for RaftService {
+    type SubscribeLogsStream = crate::log_rpc::PublishStream;
+
+    /// Another manager serves `service logs`: the nodes connected here get the subscription.
+    async fn subscribe_logs(
+        &self,
+        req: Request<pb::SubscribeLogsRequest>,
+    ) -> Result<Response<Self::SubscribeLogsStream>, Status> {
+        let sub: shoal_api::logs::LogSubscription =
+            serde_json::from_slice(&req.get_ref().subscription_json)
+                .map_err(|e| Status::invalid_argument(format!("log subscription: {e}")))?;
+        let sub = self.manager.logs.subscribe(sub);
+        Ok(Response::new(crate::log_rpc::relay_stream(sub)))
+    }
+
     async fn append_entries(
         &self,
         req: Request<pb::RaftPayload>,

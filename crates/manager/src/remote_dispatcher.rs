@@ -3,6 +3,7 @@
 //! difference.
 
 use shoal_agent::{Assignments, DispatcherApi, DispatcherError, StatusUpdate};
+use shoal_api::logs::{LogMessage, NodeLogSubscription};
 use shoal_api::NodeDescription;
 use shoal_rpc::{client, pb};
 use std::path::{Path, PathBuf};
@@ -157,6 +158,23 @@ impl DispatcherApi for RemoteDispatcher {
         *self.hello.lock().unwrap_or_else(|p| p.into_inner()) =
             Some((description, executor.to_string()));
         Ok(())
+    }
+
+    async fn log_subscriptions(
+        &self,
+        node_id: &str,
+    ) -> Result<mpsc::Receiver<Vec<NodeLogSubscription>>, DispatcherError> {
+        crate::log_rpc::open_sets(self.channel(), node_id).await
+    }
+
+    async fn publish_logs(
+        &self,
+        node_id: &str,
+        subscription_id: &str,
+        messages: Vec<LogMessage>,
+        close: bool,
+    ) -> Result<(), DispatcherError> {
+        crate::log_rpc::publish(self.channel(), node_id, subscription_id, messages, close).await
     }
 
     async fn assignments(

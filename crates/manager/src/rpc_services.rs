@@ -220,6 +220,34 @@ impl pb::dispatcher_server::Dispatcher for DispatcherService {
         Ok(Response::new(Box::pin(stream)))
     }
 
+    type LogSubscriptionsStream = crate::log_rpc::SetStream;
+
+    async fn log_subscriptions(
+        &self,
+        req: Request<pb::LogSubscriptionsRequest>,
+    ) -> Result<Response<Self::LogSubscriptionsStream>, Status> {
+        check_node(&req, &req.get_ref().node_id)?;
+        let rx = self
+            .dispatcher
+            .log_subscriptions(&req.get_ref().node_id)
+            .await
+            .map_err(|e| Status::unavailable(e.to_string()))?;
+        Ok(Response::new(crate::log_rpc::set_stream(rx)))
+    }
+
+    async fn publish_logs(
+        &self,
+        req: Request<pb::PublishLogsRequest>,
+    ) -> Result<Response<pb::Empty>, Status> {
+        check_node(&req, &req.get_ref().node_id)?;
+        let (id, p) = crate::log_rpc::from_pb(req.into_inner())?;
+        self.dispatcher
+            .publish_logs(&p.node_id, &id, p.messages, p.close)
+            .await
+            .map_err(|e| Status::not_found(e.to_string()))?;
+        Ok(Response::new(pb::Empty {}))
+    }
+
     async fn update_task_status(
         &self,
         req: Request<pb::UpdateTaskStatusRequest>,

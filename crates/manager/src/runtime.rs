@@ -186,6 +186,7 @@ impl NodeRuntime {
             raft,
             store,
             peers: Some(peers),
+            logs: crate::log_broker::LogBroker::new(),
         }))
     }
 

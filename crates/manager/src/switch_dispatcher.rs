@@ -4,6 +4,7 @@
 //! running tasks (promotion and demotion restart nothing).
 
 use shoal_agent::{Assignments, DispatcherApi, DispatcherError, StatusUpdate};
+use shoal_api::logs::{LogMessage, NodeLogSubscription};
 use shoal_api::NodeDescription;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -52,23 +53,30 @@ impl DispatcherApi for SwitchDispatcher {
     ) -> Result<mpsc::Receiver<Assignments>, DispatcherError> {
         let mut generation = self.generation.subscribe();
         generation.borrow_and_update();
-        let mut upstream = self.current().assignments(node_id).await?;
-        let (tx, rx) = mpsc::channel(4);
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    set = upstream.recv() => {
-                        let Some(set) = set else { return };
-                        if tx.send(set).await.is_err() {
-                            return;
-                        }
-                    }
-                    // Switched (or dropped): end the stream so the agent reconnects.
-                    _ = generation.changed() => return,
-                }
-            }
-        });
-        Ok(rx)
+        let upstream = self.current().assignments(node_id).await?;
+        Ok(until_switched(upstream, generation))
+    }
+
+    async fn log_subscriptions(
+        &self,
+        node_id: &str,
+    ) -> Result<mpsc::Receiver<Vec<NodeLogSubscription>>, DispatcherError> {
+        let mut generation = self.generation.subscribe();
+        generation.borrow_and_update();
+        let upstream = self.current().log_subscriptions(node_id).await?;
+        Ok(until_switched(upstream, generation))
+    }
+
+    async fn publish_logs(
+        &self,
+        node_id: &str,
+        subscription_id: &str,
+        messages: Vec<LogMessage>,
+        close: bool,
+    ) -> Result<(), DispatcherError> {
+        self.current()
+            .publish_logs(node_id, subscription_id, messages, close)
+            .await
     }
 
     async fn heartbeat(&self, node_id: &str) -> Result<Duration, DispatcherError> {
@@ -82,4 +90,27 @@ impl DispatcherApi for SwitchDispatcher {
     ) -> Result<(), DispatcherError> {
         self.current().report(node_id, updates).await
     }
+}
+
+/// Passes `upstream` on until the dispatcher is switched (or the receiver dropped); then the
+/// stream ends, so the agent reconnects through the new dispatcher.
+fn until_switched<T: Send + 'static>(
+    mut upstream: mpsc::Receiver<T>,
+    mut generation: watch::Receiver<u64>,
+) -> mpsc::Receiver<T> {
+    let (tx, rx) = mpsc::channel(4);
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                item = upstream.recv() => {
+                    let Some(item) = item else { return };
+                    if tx.send(item).await.is_err() {
+                        return;
+                    }
+                }
+                _ = generation.changed() => return,
+            }
+        }
+    });
+    rx
 }

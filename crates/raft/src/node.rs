@@ -407,6 +407,11 @@ impl RaftNode {
         Ok(())
     }
 
+    /// This member's raft id.
+    pub fn id(&self) -> u64 {
+        self.inner.node_id
+    }
+
     /// Current voters as `(id, advertised address)`, ordered by id, as this node knows them
     /// (the leader's view is authoritative). Empty before the node joins a cluster.
     pub fn members(&self) -> Vec<(u64, String)> {

@@ -1,5 +1,6 @@
 //! The route table: one module per resource.
 
+mod logs;
 mod nodes;
 mod secrets;
 mod services;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
             get(services::inspect).delete(services::remove),
         )
         .route("/services/{id}/update", post(services::update))
+        .route("/services/{id}/logs", get(logs::service))
         .route("/secrets", get(secrets::list))
         .route("/secrets/create", post(secrets::create))
         .route(
@@ -44,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/secrets/{id}/update", post(secrets::update))
         .route("/tasks", get(tasks::list))
         .route("/tasks/{id}", get(tasks::inspect))
+        .route("/tasks/{id}/logs", get(logs::task))
         .route("/distribution/{*name}", get(system::distribution))
         .route(
             "/__unsupported_version/{v}",

@@ -4,6 +4,7 @@
 //! proposes through raft; errors carry Docker's words and map to its HTTP status codes.
 
 pub mod filters;
+pub mod logs;
 pub mod nodes;
 pub mod secrets;
 pub mod services;

@@ -128,6 +128,23 @@ impl Dispatcher for TestDispatcher {
         Ok(Response::new(Empty {}))
     }
 
+    type LogSubscriptionsStream =
+        Pin<Box<dyn Stream<Item = Result<shoal_rpc::pb::LogSubscriptionSet, Status>> + Send>>;
+
+    async fn log_subscriptions(
+        &self,
+        _req: Request<shoal_rpc::pb::LogSubscriptionsRequest>,
+    ) -> Result<Response<Self::LogSubscriptionsStream>, Status> {
+        Err(Status::unimplemented("not in these tests"))
+    }
+
+    async fn publish_logs(
+        &self,
+        _req: Request<shoal_rpc::pb::PublishLogsRequest>,
+    ) -> Result<Response<Empty>, Status> {
+        Err(Status::unimplemented("not in these tests"))
+    }
+
     async fn heartbeat(
         &self,
         req: Request<HeartbeatRequest>,
@@ -145,6 +162,16 @@ pub struct TestRaft;
 
 #[tonic::async_trait]
 impl Raft for TestRaft {
+    type SubscribeLogsStream =
+        Pin<Box<dyn Stream<Item = Result<shoal_rpc::pb::PublishLogsRequest, Status>> + Send>>;
+
+    async fn subscribe_logs(
+        &self,
+        _req: Request<shoal_rpc::pb::SubscribeLogsRequest>,
+    ) -> Result<Response<Self::SubscribeLogsStream>, Status> {
+        Err(Status::unimplemented("not in these tests"))
+    }
+
     async fn append_entries(
         &self,
         req: Request<RaftPayload>,

@@ -1,5 +1,5 @@
 //! `shoal service ...`: create, inspect, list, scale, update, roll back
-//! and remove services, and list their tasks. Each subcommand has its own
+//! and remove services, list their tasks and show their logs. Each subcommand has its own
 //! file; flag parsing and spec building are pure ([`flags`], [`parse`],
 //! [`parts`], [`container`], [`spec`], [`update_spec`], [`ports`], [`mounts`]), and
 //! [`progress`] follows a service until it converges.
@@ -8,6 +8,7 @@ pub mod container;
 pub mod create;
 pub mod flags;
 pub mod inspect;
+pub mod logs;
 pub mod ls;
 pub mod mounts;
 pub mod parse;
@@ -39,6 +40,8 @@ pub enum ServiceCommand {
     Create(flags::CreateFlags),
     /// Display detailed information on one or more services
     Inspect(inspect::InspectArgs),
+    /// Fetch the logs of a service or task
+    Logs(logs::LogsArgs),
     /// List services
     #[command(visible_alias = "list")]
     Ls(ls::LsArgs),
@@ -59,6 +62,7 @@ pub async fn run(ctx: &mut Ctx, args: ServiceArgs) -> anyhow::Result<()> {
     match args.cmd {
         ServiceCommand::Create(f) => create::run(ctx, f).await,
         ServiceCommand::Inspect(a) => inspect::run(ctx, a).await,
+        ServiceCommand::Logs(a) => logs::run(ctx, a).await,
         ServiceCommand::Ls(a) => ls::run(ctx, a).await,
         ServiceCommand::Ps(a) => ps::run(ctx, a).await,
         ServiceCommand::Rm(a) => rm::run(ctx, a).await,
