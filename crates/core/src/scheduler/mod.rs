@@ -12,6 +12,8 @@
 //! lowest node id (so decisions are reproducible). A task that fits nowhere stays pending
 //! with Swarm's explanation.
 
+mod batch;
+
 use crate::placement::explain::{Failures, Filter};
 use crate::placement::{spread_value, Rules};
 use crate::plan::Plan;
@@ -260,8 +262,8 @@ impl<'s> Scheduler<'s> {
         }
     }
 
-    /// The best node for `task`, counted in; or why there is none.
-    fn place(&mut self, task: &Task) -> Result<String, String> {
+    /// Works out `task`'s service's fit once per pass.
+    fn ensure_fit(&mut self, task: &Task) {
         if !self.fits.contains_key(&task.service_id) {
             // The service's current placement rules, so a pending task follows the spec.
             let spec = self
@@ -273,6 +275,11 @@ impl<'s> Scheduler<'s> {
             let fit = Fit::new(Rules::of(spec), Ask::of(spec, service), &self.nodes);
             self.fits.insert(task.service_id.clone(), fit);
         }
+    }
+
+    /// The best node for `task`, counted in; or why there is none.
+    fn place(&mut self, task: &Task) -> Result<String, String> {
+        self.ensure_fit(task);
         let fit = &self.fits[&task.service_id];
         let counts = self.load.per_service.get(&task.service_id);
         let failing = self.load.failing.get(&task.service_id);
@@ -284,12 +291,13 @@ impl<'s> Scheduler<'s> {
                 .refuses(i, &fit.ask)
                 .or_else(|| (max != 0 && per(i) >= max).then_some(Filter::MaxReplicas))
         };
+        // Nodes are in id order, so the index breaks ties as the id would.
         let rank = |i: usize| {
             (
                 failing.is_some_and(|f| f.contains(&i)),
                 per(i),
                 self.load.total[i],
-                self.nodes[i].id.as_str(),
+                i,
             )
         };
 
@@ -361,6 +369,13 @@ impl<'s> Scheduler<'s> {
 /// Assigns every unassigned runnable task: tasks created in `plan` are placed in place
 /// (saving a round through raft), existing ones get an `AssignTask` or `SetTaskPending` op.
 pub fn schedule(state: &State, now: Timestamp, plan: &mut Plan) {
+    schedule_with(state, now, plan, true)
+}
+
+/// [`schedule`], with `batch` false placing every task on its own (the reference the batch
+/// path is tested against).
+#[doc(hidden)]
+pub fn schedule_with(state: &State, now: Timestamp, plan: &mut Plan, batch: bool) {
     let mut s = Scheduler::new(state);
     s.note_failures(now);
     for t in state.tasks.values() {
@@ -394,19 +409,42 @@ pub fn schedule(state: &State, now: Timestamp, plan: &mut Plan) {
             Err(_) => {}
         }
     }
-    for t in plan.new_tasks.iter_mut() {
-        match s.place(t) {
-            Ok(node_id) => {
-                t.node_id = node_id;
-                t.status.state = TaskState::Assigned;
-                t.status.message = "scheduler assigned task to node".into();
-            }
-            Err(err) => {
-                t.status.state = TaskState::Pending;
-                t.status.message = "pending task scheduling".into();
-                t.status.err = err;
-            }
+    // New tasks come service by service: each run of one service's unplaced tasks is
+    // placed together (see `batch`), global tasks one by one.
+    let mut i = 0;
+    while i < plan.new_tasks.len() {
+        let first = &plan.new_tasks[i];
+        let run = plan.new_tasks[i..]
+            .iter()
+            .take_while(|t| t.service_id == first.service_id && t.node_id.is_empty())
+            .count();
+        if run == 0 || !batch {
+            let result = s.place(&plan.new_tasks[i]);
+            settle(&mut plan.new_tasks[i], result);
+            i += 1;
+            continue;
         }
+        let results = s.place_run(&plan.new_tasks[i].clone(), run);
+        for (t, result) in plan.new_tasks[i..i + run].iter_mut().zip(results) {
+            settle(t, result);
+        }
+        i += run;
     }
     plan.ops.extend(ops);
+}
+
+/// Records where a new task goes, or why it waits.
+fn settle(t: &mut Task, result: Result<String, String>) {
+    match result {
+        Ok(node_id) => {
+            t.node_id = node_id;
+            t.status.state = TaskState::Assigned;
+            t.status.message = "scheduler assigned task to node".into();
+        }
+        Err(err) => {
+            t.status.state = TaskState::Pending;
+            t.status.message = "pending task scheduling".into();
+            t.status.err = err;
+        }
+    }
 }
