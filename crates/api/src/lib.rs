@@ -9,6 +9,7 @@ pub mod defaults;
 pub mod ids;
 pub mod logs;
 pub mod meta;
+pub mod network;
 pub mod node;
 pub mod resources;
 pub mod secret;
