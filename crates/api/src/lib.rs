@@ -22,7 +22,7 @@ pub use cluster::*;
 pub use meta::*;
 pub use node::*;
 pub use resources::{Amounts, TaskResources};
-pub use secret::{Secret, SecretSpec};
+pub use secret::{Config, ConfigSpec, Secret, SecretSpec};
 pub use service::*;
 pub use task::*;
 pub use time::Timestamp;

@@ -86,7 +86,11 @@ pub fn validate_network_create(req: &NetworkCreate) -> Result<(), String> {
         .name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
-        && req.name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        && req
+            .name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
     if !valid_name {
         return Err(format!(
             "invalid name {:?}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",

@@ -12,6 +12,13 @@ use serde_json::Value;
 
 /// Swarmkit's `MaxSecretSize`: data must be shorter than 500 KiB.
 pub const MAX_SECRET_SIZE: usize = 500 * 1024;
+/// Swarmkit's `MaxConfigSize`: data must be shorter than 1000 KiB.
+pub const MAX_CONFIG_SIZE: usize = 1000 * 1024;
+
+/// A swarm config (`docker config`): the same object as a secret, minus the secrecy (the
+/// API returns its data) and the external driver, with a larger size limit.
+pub type Config = Secret;
+pub type ConfigSpec = SecretSpec;
 
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -104,6 +111,30 @@ pub fn validate_secret_spec(spec: &SecretSpec) -> Result<(), crate::validate::In
     if !(1..MAX_SECRET_SIZE).contains(&len) {
         return Err(InvalidSpec(format!(
             "secret data must be larger than 0 and less than {MAX_SECRET_SIZE} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a spec for `config create`, with swarmkit's messages.
+pub fn validate_config_spec(spec: &ConfigSpec) -> Result<(), crate::validate::InvalidSpec> {
+    use crate::validate::InvalidSpec;
+    if spec.name.is_empty() {
+        return Err(InvalidSpec("name must be provided".into()));
+    }
+    if !valid_secret_name(&spec.name) {
+        return Err(InvalidSpec(
+            "invalid name, only 64 [a-zA-Z0-9-_.] characters allowed, and the start and end character must be [a-zA-Z0-9]"
+                .into(),
+        ));
+    }
+    if spec.driver.is_some() {
+        return Err(InvalidSpec("configs have no driver".into()));
+    }
+    let len = secret_data(spec).map_or(0, |d| d.len());
+    if !(1..MAX_CONFIG_SIZE).contains(&len) {
+        return Err(InvalidSpec(format!(
+            "config data must be larger than 0 and less than {MAX_CONFIG_SIZE} bytes"
         )));
     }
     Ok(())

@@ -365,6 +365,7 @@ impl NodeRuntime {
             Op::PutRootCa(Box::new(pki.ca.clone())),
             Op::PutCluster(Box::new(cluster)),
             Op::PutNode(Box::new(node)),
+            crate::control::networks::ingress_op(&shoal_store::State::default()),
         ];
         ops.extend(crate::control::swarm::unlock_key_op(None, autolock, false));
         manager.propose(ops).await?;

@@ -283,6 +283,70 @@ fn apply_op(state: &mut State, index: u64, now: Timestamp, op: &Op) -> Result<()
                 .remove(id)
                 .ok_or_else(|| not_found("secret", id))?;
         }
+        Op::CreateConfig(c) => {
+            if state.configs.contains_key(&c.id) {
+                return Err(StoreError::IdConflict {
+                    kind: "config".into(),
+                    id: c.id.clone(),
+                });
+            }
+            if state.configs.values().any(|o| o.spec.name == c.spec.name) {
+                return Err(StoreError::AlreadyExists(format!(
+                    "config {} already exists",
+                    c.spec.name
+                )));
+            }
+            let mut c = (**c).clone();
+            c.version.index = index;
+            c.created_at = now;
+            c.updated_at = now;
+            state.configs.insert(c.id.clone(), c);
+        }
+        Op::UpdateConfig {
+            id,
+            labels,
+            expected_version,
+        } => {
+            let c = state
+                .configs
+                .get_mut(id)
+                .ok_or_else(|| not_found("config", id))?;
+            if c.version.index != *expected_version {
+                return Err(StoreError::OutOfSequence);
+            }
+            c.spec.labels = labels.clone();
+            c.version.index = index;
+            c.updated_at = now;
+        }
+        Op::DeleteConfig { id } => {
+            state
+                .configs
+                .remove(id)
+                .ok_or_else(|| not_found("config", id))?;
+        }
+        Op::CreateNetwork(n) => {
+            if state.networks.contains_key(&n.id) {
+                return Err(StoreError::IdConflict {
+                    kind: "network".into(),
+                    id: n.id.clone(),
+                });
+            }
+            if state.networks.values().any(|o| o.name == n.name) {
+                return Err(StoreError::AlreadyExists(format!(
+                    "network with name {} already exists",
+                    n.name
+                )));
+            }
+            let mut n = (**n).clone();
+            n.created = now;
+            state.networks.insert(n.id.clone(), n);
+        }
+        Op::DeleteNetwork { id } => {
+            state
+                .networks
+                .remove(id)
+                .ok_or_else(|| not_found("network", id))?;
+        }
         Op::CreateTask(t) => {
             if state.tasks.contains_key(&t.id) {
                 return Err(StoreError::IdConflict {

@@ -89,6 +89,22 @@ pub enum Op {
     DeleteSecret {
         id: String,
     },
+    /// A new config; its name must be free.
+    CreateConfig(Box<shoal_api::Config>),
+    /// Replaces a config's labels if `expected_version` matches.
+    UpdateConfig {
+        id: String,
+        labels: Labels,
+        expected_version: u64,
+    },
+    DeleteConfig {
+        id: String,
+    },
+    /// A new swarm network; its name must be free.
+    CreateNetwork(Box<shoal_api::network::Network>),
+    DeleteNetwork {
+        id: String,
+    },
     CreateTask(Box<Task>),
     /// Scheduler: place a pending task on a node.
     AssignTask {

@@ -9,6 +9,8 @@ pub enum Kind {
     Node,
     Task,
     Secret,
+    Config,
+    Network,
 }
 
 impl Kind {
@@ -18,6 +20,8 @@ impl Kind {
             Kind::Node => "node",
             Kind::Task => "task",
             Kind::Secret => "secret",
+            Kind::Config => "config",
+            Kind::Network => "network",
         }
     }
 }
@@ -54,6 +58,16 @@ pub fn resolve(state: &State, kind: Kind, reference: &str) -> Resolved {
             .secrets
             .values()
             .map(|s| (s.id.as_str(), s.spec.name.as_str()))
+            .collect(),
+        Kind::Config => state
+            .configs
+            .values()
+            .map(|s| (s.id.as_str(), s.spec.name.as_str()))
+            .collect(),
+        Kind::Network => state
+            .networks
+            .values()
+            .map(|n| (n.id.as_str(), n.name.as_str()))
             .collect(),
     };
     if let Some((id, _)) = ids_names.iter().find(|(id, _)| *id == reference) {

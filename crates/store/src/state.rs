@@ -16,6 +16,12 @@ pub struct State {
     /// Absent from snapshots written before secrets existed.
     #[serde(default)]
     pub secrets: BTreeMap<String, Secret>,
+    /// Swarm configs, data included (absent from snapshots written before configs existed).
+    #[serde(default)]
+    pub configs: BTreeMap<String, shoal_api::Config>,
+    /// Swarm networks (absent from snapshots written before networks existed).
+    #[serde(default)]
+    pub networks: BTreeMap<String, shoal_api::network::Network>,
     /// The cluster's root CA (certificate and key), so every manager can issue node
     /// certificates. Never returned by the API.
     #[serde(default)]

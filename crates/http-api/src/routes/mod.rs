@@ -1,6 +1,8 @@
 //! The route table: one module per resource.
 
+mod configs;
 mod logs;
+mod networks;
 mod nodes;
 mod secrets;
 mod services;
@@ -37,6 +39,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/services/{id}/update", post(services::update))
         .route("/services/{id}/logs", get(logs::service))
+        .route("/configs", get(configs::list))
+        .route("/configs/create", post(configs::create))
+        .route(
+            "/configs/{id}",
+            get(configs::inspect).delete(configs::remove),
+        )
+        .route("/configs/{id}/update", post(configs::update))
+        .route("/networks", get(networks::list))
+        .route("/networks/create", post(networks::create))
+        .route(
+            "/networks/{id}",
+            get(networks::inspect).delete(networks::remove),
+        )
         .route("/secrets", get(secrets::list))
         .route("/secrets/create", post(secrets::create))
         .route(

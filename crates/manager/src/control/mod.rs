@@ -3,8 +3,10 @@
 //! Each operation validates first (pure), then resolves references against the state, then
 //! proposes through raft; errors carry Docker's words and map to its HTTP status codes.
 
+pub mod configs;
 pub mod filters;
 pub mod logs;
+pub mod networks;
 pub mod nodes;
 pub mod secrets;
 pub mod services;
