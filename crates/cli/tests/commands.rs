@@ -411,3 +411,117 @@ async fn unreachable_daemon() {
         "Cannot connect to the shoal daemon at unix:///nonexistent/shoal.sock. Is the shoal daemon running?"
     );
 }
+
+/// A daemon with networks `ingress` and `backend` (in use by a service).
+fn network_handler(method: &str, uri: &str, _body: &str) -> (u16, String) {
+    let ingress = json!({"Name": "ingress", "Id": "ing0123456789abcdef", "Created": "2024-01-01T00:00:00Z",
+        "Scope": "swarm", "Driver": "overlay", "Ingress": true});
+    let backend = json!({"Name": "backend", "Id": "bck0123456789abcdef", "Created": "2024-01-01T00:00:00Z",
+        "Scope": "swarm", "Driver": "overlay", "Labels": {"env": "prod"}});
+    let path = uri.split('?').next().unwrap_or(uri);
+    match (method, path) {
+        ("POST", "/networks/create") => (
+            201,
+            json!({"Id": "new0123456789abcdef", "Warning": ""}).to_string(),
+        ),
+        ("GET", "/networks") => (200, json!([ingress, backend]).to_string()),
+        ("GET", "/networks/backend") => (200, backend.to_string()),
+        ("DELETE", "/networks/ingress") => (204, String::new()),
+        ("DELETE", "/networks/backend") => (
+            409,
+            json!({"message": "network backend is in use by service web"}).to_string(),
+        ),
+        (_, p) if p.starts_with("/networks/") => {
+            not_found(&format!("network {}", p.trim_start_matches("/networks/")))
+        }
+        _ => (404, json!({"message": "page not found"}).to_string()),
+    }
+}
+
+#[tokio::test]
+async fn network_create_ls_inspect_rm() {
+    let d = Daemon::start(network_handler).await;
+    let (code, cap) = d
+        .run(&[
+            "network",
+            "create",
+            "-d",
+            "overlay",
+            "--attachable",
+            "--label",
+            "env=prod",
+            "--subnet",
+            "10.9.0.0/24",
+            "backend",
+        ])
+        .await;
+    assert_eq!(
+        (code, cap.out.text()),
+        (Ok(0), "new0123456789abcdef\n".to_string())
+    );
+    let create = d
+        .seen()
+        .into_iter()
+        .find(|s| s.uri == "/networks/create")
+        .unwrap();
+    let body: Value = serde_json::from_str(&create.body).unwrap();
+    assert_eq!(
+        (&body["Name"], &body["Driver"], &body["Attachable"]),
+        (&json!("backend"), &json!("overlay"), &json!(true))
+    );
+    assert_eq!(body["IPAM"]["Config"], json!([{"Subnet": "10.9.0.0/24"}]));
+    assert_eq!(body["Labels"], json!({"env": "prod"}));
+
+    let (code, cap) = d.run(&["network", "create", "a", "b"]).await;
+    assert!(code
+        .unwrap_err()
+        .starts_with("shoal: 'shoal network create' requires 1 argument\n"));
+    assert_eq!(cap.out.text(), "");
+
+    let (code, cap) = d.run(&["network", "ls", "-f", "driver=overlay"]).await;
+    assert_eq!(code, Ok(0));
+    assert_eq!(
+        cap.out.text(),
+        "NETWORK ID     NAME      DRIVER    SCOPE\n\
+         bck012345678   backend   overlay   swarm\n\
+         ing012345678   ingress   overlay   swarm\n"
+    );
+    assert!(d
+        .seen()
+        .iter()
+        .any(|s| s.uri == "/networks?filters=%7B%22driver%22%3A%7B%22overlay%22%3Atrue%7D%7D"));
+    let (_, cap) = d.run(&["network", "list", "-q", "--no-trunc"]).await;
+    assert_eq!(cap.out.text(), "bck0123456789abcdef\ning0123456789abcdef\n");
+
+    let (code, cap) = d
+        .run(&[
+            "network",
+            "inspect",
+            "-f",
+            "{{.Id}} {{.Labels.env}}",
+            "backend",
+            "nope",
+        ])
+        .await;
+    assert_eq!(code, Ok(1));
+    assert_eq!(cap.out.text(), "bck0123456789abcdef prod\n");
+    assert_eq!(cap.err.text(), "Error: No such network: nope\n");
+
+    let (code, cap) = d
+        .run(&["network", "rm", "ingress", "backend", "nope"])
+        .await;
+    assert_eq!(code, Ok(1));
+    assert_eq!(cap.out.text(), "ingress\n");
+    assert_eq!(
+        cap.err.text(),
+        "Error response from daemon: network backend is in use by service web\n\
+         Error response from daemon: network nope not found\n"
+    );
+    let (code, cap) = d
+        .run(&["network", "remove", "--force", "nope", "ingress"])
+        .await;
+    assert_eq!(
+        (code, cap.out.text(), cap.err.text()),
+        (Ok(0), "ingress\n".to_string(), String::new())
+    );
+}

@@ -1,7 +1,7 @@
 //! One module per `shoal` client subcommand, grouped like docker's
-//! (`swarm`, `node`, `service`), plus the helpers they share: the output
-//! context, docker-style errors, Go-compatible flag parsing, list and
-//! inspect rendering.
+//! (`swarm`, `node`, `service`, `secret`, `network`), plus the helpers
+//! they share: the output context, docker-style errors, Go-compatible flag
+//! parsing, list and inspect rendering.
 
 pub mod ctx;
 pub mod display;
@@ -12,6 +12,7 @@ pub mod info;
 pub mod inspect;
 pub mod jsonindent;
 pub mod listfmt;
+pub mod network;
 pub mod node;
 pub mod secret;
 pub mod service;
