@@ -2,14 +2,15 @@
 //! runs in `shoal/<task>` with them, joins it before exec (also when it runs as another user),
 //! is OOM-killed past its memory limit, and its cgroup is gone once it stopped. Where cgroups
 //! cannot be used (not root, no controllers, read-only mount) the cgroup checks skip, saying
-//! why, and a task with limits must still run.
+//! why, and a task with limits must still run. A cgroup left by a crashed daemon is removed by
+//! the next one's `reap_leftovers`, with what still ran in it, and nothing else is.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::task;
+use common::{is_live, mkfifo, read_fifo, task};
 use shoal_executor::process::ProcessExecutor;
 use shoal_executor::{Executor, Exit, Limits, TaskRun, RESOURCE_LIMITS_LABEL};
 
@@ -220,4 +221,118 @@ async fn the_same_task_without_limits_completes() {
         .expect("wait");
     assert_eq!(exit, Exit { code: 0 });
     ctl.remove().await.expect("remove");
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A daemon killed with -9 leaves its task's cgroup behind, with what escaped the task's
+/// process group (PDEATHSIG and the pid file cannot reach it) still running in it; the next
+/// daemon's `reap_leftovers` kills that and removes the cgroup, leaving other cgroups of the
+/// shared `shoal` subtree (another daemon's tasks) alone.
+#[test]
+fn reap_removes_the_cgroups_a_crashed_daemon_left() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("escaped");
+    mkfifo(&fifo);
+    let mut run = task(
+        "ignored",
+        &[
+            "sh",
+            "-c",
+            "setsid sh -c 'echo $$ > \"$FIFO\"; exec sleep 1000' & exec sleep 1000",
+        ],
+    );
+    run.env = vec![format!("FIFO={}", fifo.display())];
+    run.limits = LIMITS;
+
+    // The crashed daemon: its runtime vanishes while the task runs, so none of its clean-up
+    // runs (the controller is forgotten; the watcher and log writer are dropped mid-flight,
+    // which kills the leader as PDEATHSIG would).
+    let crashed = runtime().block_on(async {
+        let exec = executor(dir.path());
+        let label = enforced(&exec).await?;
+        let mut ctl = exec.controller(run.clone());
+        ctl.prepare().await.expect("prepare");
+        ctl.start().await.expect("start");
+        let leader = pid_of(dir.path(), &run);
+        let escaped: i32 = read_fifo(&fifo).await.trim().parse().expect("escaped pid");
+        std::mem::forget(ctl);
+        Some((label.starts_with("cgroup2"), leader, escaped))
+    });
+    let Some((v2, leader, escaped)) = crashed else {
+        return;
+    };
+    let dirs: Vec<PathBuf> = ["memory", "cpu", "pids"]
+        .into_iter()
+        .map(|c| cgroup_dir(escaped, c, v2))
+        .collect();
+    for d in &dirs {
+        assert!(
+            d.ends_with(format!("shoal/{}", run.task_id)),
+            "the escaped process is in {}",
+            d.display()
+        );
+    }
+    // Another daemon's task in the same subtree: not ours to touch.
+    let foreign = dirs[0]
+        .parent()
+        .expect("subtree")
+        .join(common::unique_id("foreign"));
+    let _cleanup = Cleanup {
+        pid: escaped,
+        dirs: dirs.iter().chain([&foreign]).cloned().collect(),
+    };
+    assert!(is_live(escaped), "the escaped process runs on");
+    std::fs::create_dir(&foreign).expect("mkdir foreign cgroup");
+
+    let exec = executor(dir.path());
+    runtime().block_on(exec.reap_leftovers());
+
+    assert!(!is_live(escaped), "the escaped process survived the reap");
+    assert!(!is_live(leader), "the leader survived the reap");
+    for d in &dirs {
+        assert!(!d.exists(), "{} left after the reap", d.display());
+    }
+    assert!(foreign.exists(), "another daemon's cgroup was removed");
+    let mut left: Vec<String> = std::fs::read_dir(dir.path().join("logs"))
+        .expect("ls")
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        vec![format!("{}.log", run.task_id)],
+        "pid file and cgroup marker removed"
+    );
+}
+
+/// Leaves nothing behind if the test fails: kills the process and removes the cgroups (polling,
+/// with a deadline, while a killed process is still exiting).
+struct Cleanup {
+    pid: i32,
+    dirs: Vec<PathBuf>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if is_live(self.pid) {
+            // SAFETY: kill(2) has no memory-safety preconditions.
+            unsafe { libc::kill(self.pid, libc::SIGKILL) };
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        for dir in &self.dirs {
+            while dir.exists()
+                && std::fs::remove_dir(dir).is_err()
+                && std::time::Instant::now() < deadline
+            {
+                std::thread::yield_now();
+            }
+        }
+    }
 }

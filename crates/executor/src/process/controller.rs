@@ -1,6 +1,6 @@
 //! [`Controller`] for one task run as a host process group.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tokio::sync::{oneshot, watch};
@@ -9,7 +9,7 @@ use super::cgroup::{Detected, TaskCgroup};
 use super::group::{exit_of, kill_group_and_wait, signal_group};
 use super::launch::Launch;
 use super::logfile::{pump, Writers};
-use super::reaper::{remove_pid_file, PidFile};
+use super::reaper::{remove_file, remove_pid_file, PidFile};
 use crate::{Controller, ExecError, Exit, TaskRun};
 
 use super::health::Outcome;
@@ -114,19 +114,42 @@ impl ProcessController {
                 "resource limits not enforced on this node"
             );
         }
+        if !support.enforces() {
+            return Ok(None);
+        }
+        // Before the cgroup exists, so a crash leaves nothing unmarked for the next start.
+        let marker = self.marker_path();
+        if let Err(e) = tokio::fs::write(&marker, "").await {
+            // Only the clean-up after a crash is lost; the task itself is fine.
+            tracing::warn!(path = %marker.display(), error = %e, "writing cgroup marker failed");
+        }
         let name = super::file_stem(&self.run.task_id);
         let reservation = self.run.memory_reservation;
-        tokio::task::spawn_blocking(move || support.create(&name, &limits, reservation))
+        let made = tokio::task::spawn_blocking(move || support.create(&name, &limits, reservation))
             .await
-            .map_err(|e| ExecError::Failed(format!("applying resource limits: {e}")))?
             .map_err(|e| ExecError::Failed(format!("applying resource limits: {e}")))
+            .and_then(|r| {
+                r.map_err(|e| ExecError::Failed(format!("applying resource limits: {e}")))
+            });
+        if !matches!(made, Ok(Some(_))) {
+            // Nothing was made, or what was is removed again.
+            remove_file(&marker).await;
+        }
+        made
+    }
+
+    fn marker_path(&self) -> PathBuf {
+        super::marker_path(&self.log_dir, &self.run.task_id)
     }
 }
 
-/// Removes a task's cgroup once its processes are gone (blocking work, off the runtime).
-async fn remove_cgroup(cgroup: Option<TaskCgroup>) {
+/// Removes a task's cgroup once its processes are gone (blocking work, off the runtime), then
+/// its marker; a cgroup that could not be removed keeps it, for the next daemon start.
+async fn remove_cgroup(cgroup: Option<TaskCgroup>, marker: &Path) {
     if let Some(cgroup) = cgroup {
-        let _ = tokio::task::spawn_blocking(move || cgroup.remove()).await;
+        if let Ok(true) = tokio::task::spawn_blocking(move || cgroup.remove()).await {
+            remove_file(marker).await;
+        }
     }
 }
 
@@ -153,6 +176,7 @@ impl Controller for ProcessController {
             ))
         })?;
         let cgroup = self.make_cgroup().await?;
+        let marker = self.marker_path();
         let procs = cgroup
             .as_ref()
             .map(TaskCgroup::procs_files)
@@ -162,13 +186,13 @@ impl Controller for ProcessController {
         let mut child = match launch.spawn(&procs).await {
             Ok(child) => child,
             Err(e) => {
-                remove_cgroup(cgroup).await;
+                remove_cgroup(cgroup, &marker).await;
                 return Err(ExecError::Failed(format!("starting process failed: {e}")));
             }
         };
         let Some(pgid) = child.id().and_then(|pid| i32::try_from(pid).ok()) else {
             // Only possible if it was already reaped, which nothing but us does.
-            remove_cgroup(cgroup).await;
+            remove_cgroup(cgroup, &marker).await;
             return Err(ExecError::Failed("process vanished at start".to_string()));
         };
         let pid_path = self.pid_path();
@@ -207,7 +231,7 @@ impl Controller for ProcessController {
                 let _ = tokio::time::timeout(DRAIN_TIMEOUT, &mut writer).await;
             }
             // Before the outcome is published: once shutdown returns, nothing is left.
-            remove_cgroup(cgroup).await;
+            remove_cgroup(cgroup, &marker).await;
             remove_pid_file(&pid_path).await;
             let outcome = status
                 .map(exit_of)

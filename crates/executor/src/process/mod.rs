@@ -9,7 +9,8 @@
 //! `P` a piece of one (lines are cut at 16 KiB; output ending without a newline ends with `P`);
 //! see `logfile.rs`. Tasks die
 //! with the daemon (PR_SET_PDEATHSIG), so nothing is adopted after a restart;
-//! [`ProcessExecutor::reap_leftovers`] kills what PDEATHSIG could not reach. `user` is honoured
+//! [`ProcessExecutor::reap_leftovers`] kills what PDEATHSIG could not reach and removes the task
+//! cgroups a crashed daemon left. `user` is honoured
 //! (the daemon must be root to switch); `hostname` is not, processes share the host's.
 //!
 //! `Resources.Limits` (cpu, memory, pids) are enforced with a cgroup per task where the kernel
@@ -70,10 +71,43 @@ impl ProcessExecutor {
     }
 
     /// Kills the process groups named by pid files left in `log_dir` by a previous daemon (a task
-    /// spawned in the background survives PDEATHSIG), then deletes those files. Returns how many
-    /// groups were killed. Call it at daemon start, before starting any task.
+    /// spawned in the background survives PDEATHSIG), then deletes those files. Then removes the
+    /// task cgroups that daemon left (it crashed before it could), killing any process still in
+    /// them, and their marker files: only cgroups in the `shoal` subtrees that `log_dir`'s files
+    /// name as this executor's, never another daemon's (see [`cgroup`]). Returns how many groups
+    /// were killed. Never fails (problems are logged); a no-op for cgroups where there are none.
+    /// Call it at daemon start, before starting any task.
     pub async fn reap_leftovers(&self) -> usize {
-        reaper::reap(&self.log_dir).await
+        // Listed first: reaping deletes the pid files, which name cgroups too.
+        let files = reaper::file_names(&self.log_dir).await;
+        let owned = cgroup::owned_names(files.iter().map(String::as_str));
+        let killed = reaper::reap(&self.log_dir).await;
+        if !owned.is_empty() {
+            self.reap_cgroups(owned).await;
+        }
+        killed
+    }
+
+    async fn reap_cgroups(&self, owned: Vec<String>) {
+        let support = self.cgroups.get().await.clone();
+        let (gone, removed) = if support.enforces() {
+            match tokio::task::spawn_blocking(move || cgroup::reap_stale(&support, &owned)).await {
+                Ok(result) => result,
+                Err(e) => {
+                    tracing::warn!(error = %e, "removing task cgroups left by a previous daemon failed");
+                    return;
+                }
+            }
+        } else {
+            // No cgroups here (any more): the markers name nothing.
+            (owned, 0)
+        };
+        if removed > 0 {
+            tracing::info!("removed {removed} task cgroup(s) left by a previous daemon");
+        }
+        for name in gone {
+            reaper::remove_file(&marker_path(&self.log_dir, &name)).await;
+        }
     }
 }
 
@@ -97,6 +131,11 @@ fn log_path(dir: &Path, task_id: &str) -> PathBuf {
 
 fn pid_path(dir: &Path, task_id: &str) -> PathBuf {
     dir.join(format!("{}.pid", file_stem(task_id)))
+}
+
+/// The file marking the task's cgroup as this executor's while it may exist (see [`cgroup`]).
+fn marker_path(dir: &Path, task_id: &str) -> PathBuf {
+    dir.join(format!("{}.{}", file_stem(task_id), cgroup::MARKER_EXT))
 }
 
 #[async_trait::async_trait]
@@ -182,6 +221,15 @@ mod tests {
             pid_path(Path::new("/d"), "abc123"),
             PathBuf::from("/d/abc123.pid")
         );
+        assert_eq!(
+            marker_path(Path::new("/d"), "a.b"),
+            PathBuf::from("/d/a_b.cgroup")
+        );
+        // Whatever the task id, its cgroup's name is one the reaper recognises.
+        for id in ["abc123", "../x", "", "a b"] {
+            let stem = file_stem(id);
+            assert_eq!(cgroup::is_task_cgroup_name(&stem), !id.is_empty(), "{id:?}");
+        }
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! Format: the pgid on the first line (so `kill -- -$(head -1 f.pid)` works by hand), then
 //! `start_time=<ticks>` (the leader's start time, to notice pid reuse) and `boot_id=<id>` (a
 //! file from an earlier boot names nothing of ours). Files with only the first line are accepted.
+//!
+//! A leftover task cgroup is marked by a file of its own, see [`cgroup`](super::cgroup).
 
 use std::path::{Path, PathBuf};
 
@@ -77,11 +79,37 @@ impl PidFile {
 
 /// Removes a pid file; a missing one is fine.
 pub(crate) async fn remove_pid_file(path: &Path) {
+    remove_file(path).await;
+}
+
+/// Removes a file of the log dir (pid file, cgroup marker); a missing one is fine, a failure is
+/// logged.
+pub(crate) async fn remove_file(path: &Path) {
     if let Err(e) = tokio::fs::remove_file(path).await {
         if e.kind() != std::io::ErrorKind::NotFound {
-            tracing::warn!(path = %path.display(), error = %e, "removing pid file failed");
+            tracing::warn!(path = %path.display(), error = %e, "removing file failed");
         }
     }
+}
+
+/// The names of the files in `dir` (none if it cannot be read; logged unless it is missing).
+pub(crate) async fn file_names(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut entries = match tokio::fs::read_dir(dir).await {
+        Ok(entries) => entries,
+        Err(e) => {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot list the task files");
+            }
+            return names;
+        }
+    };
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        if let Ok(name) = entry.file_name().into_string() {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// Kills the groups named by the pid files in `dir` and deletes the files; returns how many
