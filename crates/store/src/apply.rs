@@ -233,7 +233,8 @@ fn apply_op(state: &mut State, index: u64, now: Timestamp, op: &Op) -> Result<()
                 .get_mut(id)
                 .ok_or_else(|| not_found("service", id))?;
             svc.update_status = Some(status.clone());
-            svc.version.index = index;
+            // The version guards the spec: a client that read the service just before its
+            // update completed may still update it (Swarm refuses that as out of sequence).
             svc.updated_at = now;
         }
         Op::DeleteService { id } => {

@@ -313,3 +313,18 @@ fn an_update_that_changes_nothing_restarts_nothing() {
     assert_eq!(before, after);
     assert!(h.state.services[&s].update_status.is_none());
 }
+
+#[test]
+fn an_update_completing_does_not_invalidate_the_clients_version() {
+    let mut h = Harness::new();
+    h.add_node("a");
+    let s = web(&mut h, 1, UpdateConfig::default());
+    set_image(&mut h, &s, "busybox:2");
+    h.converge();
+    let version = h.state.services[&s].version.index;
+    h.advance(Duration::from_secs(5));
+    h.converge();
+    assert_eq!(status(&h, &s).0, "completed");
+    // `service rollback` read the service just before: its version still holds.
+    assert_eq!(h.state.services[&s].version.index, version);
+}
