@@ -143,5 +143,9 @@ fn bad_orchestration_settings_are_refused_and_change_nothing() {
         "{text}"
     );
 
+    // Engine-only commands say why they cannot work here.
+    let err = d.docker_err(&["ps"]);
+    assert!(err.contains("not a container engine"), "{err}");
+
     assert_eq!(snapshot(&d), before, "refused requests changed nothing");
 }

@@ -67,7 +67,39 @@ pub fn router(state: AppState) -> Router {
             "/__unsupported_version/{v}",
             axum::routing::any(version::unsupported),
         )
-        .fallback(|| async { ApiError::new(404, "page not found") })
+        .fallback(not_found)
         .layer(axum::middleware::map_response(version::headers))
         .with_state(state)
+}
+
+/// Unknown paths. Engine-only endpoints (containers, images, volumes...) get a message that
+/// says why: shoal is a swarm manager, not a container engine.
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    let path = uri.path();
+    let engine_only = [
+        "/containers",
+        "/images",
+        "/volumes",
+        "/build",
+        "/system/df",
+        "/exec",
+    ];
+    let bare = path.trim_start_matches('/');
+    let bare = match bare.split_once('/') {
+        Some((v, rest)) if v.starts_with('v') && v[1..].contains('.') => rest,
+        _ => bare,
+    };
+    if engine_only
+        .iter()
+        .any(|p| bare.starts_with(p.trim_start_matches('/')))
+    {
+        return ApiError::new(
+            404,
+            format!(
+                "page not found: shoal serves the swarm API (services, nodes, tasks, networks, \
+                 secrets, configs), not a container engine's; /{bare} is the engine's, on each node"
+            ),
+        );
+    }
+    ApiError::new(404, "page not found")
 }
