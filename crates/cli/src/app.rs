@@ -7,7 +7,9 @@
 //! `Error response from daemon: ...`) with exit status 1.
 
 use crate::client::Client;
-use crate::commands::{info, network, node, secret, service, swarm, version, Ctx, StatusError};
+use crate::commands::{
+    config, info, network, node, secret, service, swarm, version, Ctx, StatusError,
+};
 use crate::DEFAULT_HOST;
 use clap::Subcommand;
 
@@ -23,6 +25,8 @@ pub enum ClientCommand {
     Service(Box<service::ServiceArgs>),
     /// Manage Swarm secrets
     Secret(secret::SecretArgs),
+    /// Manage Swarm configs
+    Config(config::ConfigArgs),
     /// Manage networks
     Network(network::NetworkArgs),
     /// Display system-wide information
@@ -49,6 +53,7 @@ pub async fn run_with(ctx: &mut Ctx, cmd: ClientCommand) -> anyhow::Result<i32> 
         ClientCommand::Node(a) => node::run(ctx, a).await,
         ClientCommand::Service(a) => service::run(ctx, *a).await,
         ClientCommand::Secret(a) => secret::run(ctx, a).await,
+        ClientCommand::Config(a) => config::run(ctx, a).await,
         ClientCommand::Network(a) => network::run(ctx, a).await,
         ClientCommand::Info(a) => info::run(ctx, a).await,
         ClientCommand::Version(a) => version::run(ctx, a).await,

@@ -525,3 +525,152 @@ async fn network_create_ls_inspect_rm() {
         (Ok(0), "ingress\n".to_string(), String::new())
     );
 }
+
+/// A daemon with configs `app_conf` (data `colour=blue\n`) and `web10`.
+fn config_handler(method: &str, uri: &str, _body: &str) -> (u16, String) {
+    let app = json!({"ID": "cfg0123456789abcdefghijk", "Version": {"Index": 11},
+        "CreatedAt": "2024-01-01T00:00:00Z", "UpdatedAt": "2024-01-01T00:00:00Z",
+        "Spec": {"Name": "app_conf", "Labels": {"env": "prod"}, "Data": "Y29sb3VyPWJsdWUK"}});
+    let web = json!({"ID": "web0123456789abcdefghijk", "Version": {"Index": 12},
+        "CreatedAt": "2024-01-01T00:00:00Z", "UpdatedAt": "2024-01-01T00:00:00Z",
+        "Spec": {"Name": "web10", "Labels": {}, "Data": ""}});
+    let path = uri.split('?').next().unwrap_or(uri);
+    match (method, path) {
+        ("POST", "/configs/create") => (201, json!({"ID": "new0123456789abcdefghijk"}).to_string()),
+        ("GET", "/configs") => (200, json!([web, app]).to_string()),
+        ("GET", "/configs/app_conf") => (200, app.to_string()),
+        ("DELETE", "/configs/app_conf") => (204, String::new()),
+        ("DELETE", "/configs/web10") => (
+            400,
+            json!({"message": "config 'web10' is in use by the following service: web"})
+                .to_string(),
+        ),
+        (_, p) if p.starts_with("/configs/") => {
+            not_found(&format!("config {}", p.trim_start_matches("/configs/")))
+        }
+        _ => (404, json!({"message": "page not found"}).to_string()),
+    }
+}
+
+#[tokio::test]
+async fn config_create_ls_inspect_rm() {
+    let d = Daemon::start(config_handler).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.conf");
+    std::fs::write(&file, "colour=blue\n").unwrap();
+    let file = file.to_str().unwrap();
+    let (code, cap) = d
+        .run(&[
+            "config",
+            "create",
+            "-l",
+            "env=prod",
+            "--template-driver",
+            "golang",
+            "app_conf",
+            file,
+        ])
+        .await;
+    assert_eq!(
+        (code, cap.out.text()),
+        (Ok(0), "new0123456789abcdefghijk\n".to_string())
+    );
+    let create = d
+        .seen()
+        .into_iter()
+        .find(|s| s.uri == "/configs/create")
+        .unwrap();
+    let body: Value = serde_json::from_str(&create.body).unwrap();
+    assert_eq!(
+        body,
+        json!({"Name": "app_conf", "Labels": {"env": "prod"}, "Data": "Y29sb3VyPWJsdWUK",
+               "Templating": {"Name": "golang"}})
+    );
+
+    let (code, _) = d.run(&["config", "create", "app_conf"]).await;
+    assert!(code
+        .unwrap_err()
+        .starts_with("shoal: 'shoal config create' requires 2 arguments\n"));
+    let (code, _) = d.run(&["config", "create", "x", "/nonexistent/f"]).await;
+    assert_eq!(
+        code.unwrap_err(),
+        "Error reading content from \"/nonexistent/f\": open /nonexistent/f: no such file or directory"
+    );
+
+    let (code, cap) = d.run(&["config", "ls", "-f", "label=env"]).await;
+    assert_eq!(code, Ok(0));
+    let out = cap.out.text();
+    let lines: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| {
+            l.split("   ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    assert_eq!(lines[0], ["ID", "NAME", "CREATED", "UPDATED"], "{out}");
+    assert_eq!(
+        lines[1][..2],
+        ["cfg0123456789abcdefghijk", "app_conf"],
+        "{out}"
+    );
+    assert_eq!(
+        lines[2][..2],
+        ["web0123456789abcdefghijk", "web10"],
+        "{out}"
+    );
+    assert!(lines[1][2].ends_with(" ago"), "{out}");
+    assert!(d
+        .seen()
+        .iter()
+        .any(|s| s.uri == "/configs?filters=%7B%22label%22%3A%7B%22env%22%3Atrue%7D%7D"));
+    let (_, cap) = d.run(&["config", "list", "--format", "{{.Name}}"]).await;
+    assert_eq!(cap.out.text(), "app_conf\nweb10\n");
+
+    let (code, cap) = d.run(&["config", "inspect", "--pretty", "app_conf"]).await;
+    assert_eq!(code, Ok(0));
+    assert_eq!(
+        cap.out.text(),
+        "ID:\t\t\tcfg0123456789abcdefghijk\nName:\t\t\tapp_conf\nLabels:\n - env=prod\n\
+         Created at:            \t2024-01-01 00:00:00 +0000 UTC\n\
+         Updated at:            \t2024-01-01 00:00:00 +0000 UTC\nData:\ncolour=blue\n\n"
+    );
+    let (code, cap) = d.run(&["config", "inspect", "app_conf"]).await;
+    assert_eq!(code, Ok(0));
+    let arr: Value = serde_json::from_str(&cap.out.text()).unwrap();
+    assert_eq!(arr[0]["Spec"]["Data"], "Y29sb3VyPWJsdWUK");
+    assert!(cap.out.text().starts_with("[\n    {\n        \""));
+    let (code, cap) = d
+        .run(&[
+            "config",
+            "inspect",
+            "-f",
+            "{{.Spec.Name}}",
+            "app_conf",
+            "nope",
+        ])
+        .await;
+    assert_eq!(code, Ok(1));
+    assert_eq!(cap.out.text(), "app_conf\n");
+    assert_eq!(
+        cap.err.text(),
+        "Error response from daemon: config nope not found\n"
+    );
+    let (code, cap) = d
+        .run(&["config", "inspect", "--pretty", "app_conf", "nope"])
+        .await;
+    assert_eq!(code, Ok(1));
+    assert_eq!(cap.out.text(), "");
+
+    let (code, cap) = d.run(&["config", "rm", "app_conf", "web10", "nope"]).await;
+    assert_eq!(code, Ok(1));
+    assert_eq!(cap.out.text(), "app_conf\n");
+    assert_eq!(
+        cap.err.text(),
+        "Error response from daemon: config 'web10' is in use by the following service: web\n\
+         Error response from daemon: config nope not found\n"
+    );
+    let (code, cap) = d.run(&["config", "remove", "app_conf"]).await;
+    assert_eq!((code, cap.out.text()), (Ok(0), "app_conf\n".to_string()));
+}

@@ -2,6 +2,7 @@
 //! networks created, listed, inspected, refused while in use and removed; configs created
 //! and read back; and `docker stack deploy` of a compose file (services, a network, a
 //! config) followed by `stack ls|services|ps`, a redeploy that scales, and `stack rm`.
+//! Configs and networks also go through shoal's own CLI (`shoal config|network ...`).
 
 mod common;
 
@@ -122,6 +123,38 @@ fn networks_and_configs_through_the_docker_cli() {
     assert!(err.contains("config app_conf already exists"), "{err}");
     d.docker_ok(&["config", "rm", "app_conf"]);
     assert!(d.docker_ok(&["config", "ls", "-q"]).trim().is_empty());
+
+    // The same through shoal's own CLI: configs and networks.
+    let id = d.shoal_ok(&[
+        "config",
+        "create",
+        "--label",
+        "team=blue",
+        "shoal_conf",
+        file.to_str().unwrap(),
+    ]);
+    let id = id.trim();
+    assert_eq!(id.len(), 25, "{id}");
+    let ls = d.shoal_ok(&["config", "ls", "--filter", "label=team"]);
+    assert_eq!(names(&ls), vec!["shoal_conf"], "{ls}");
+    assert!(ls.starts_with("ID ") && ls.contains(id), "{ls}");
+    let pretty = d.shoal_ok(&["config", "inspect", "--pretty", "shoal_conf"]);
+    assert!(pretty.contains(&format!("ID:\t\t\t{id}\n")), "{pretty}");
+    assert!(pretty.contains(" - team=blue\n"), "{pretty}");
+    assert!(pretty.ends_with("Data:\ncolour=blue\n\n"), "{pretty}");
+    let inspect = d.shoal_ok(&["config", "inspect", "-f", "{{.Spec.Name}}", id]);
+    assert_eq!(inspect, "shoal_conf\n");
+    let err = d.shoal(&["config", "create", "shoal_conf", file.to_str().unwrap()]);
+    assert!(!err.status.success());
+    let err = String::from_utf8_lossy(&err.stderr);
+    assert!(err.contains("config shoal_conf already exists"), "{err}");
+    assert_eq!(d.shoal_ok(&["config", "rm", "shoal_conf"]), "shoal_conf\n");
+    assert!(d.shoal_ok(&["config", "ls", "-q"]).is_empty());
+
+    d.shoal_ok(&["network", "create", "-d", "overlay", "x"]);
+    assert_eq!(names(&d.shoal_ok(&["network", "ls"])), vec!["ingress", "x"]);
+    assert_eq!(d.shoal_ok(&["network", "rm", "x"]), "x\n");
+    assert_eq!(names(&d.shoal_ok(&["network", "ls"])), vec!["ingress"]);
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! One module per `shoal` client subcommand, grouped like docker's
-//! (`swarm`, `node`, `service`, `secret`, `network`), plus the helpers
+//! (`swarm`, `node`, `service`, `secret`, `config`, `network`), plus the helpers
 //! they share: the output context, docker-style errors, Go-compatible flag
 //! parsing, list and inspect rendering.
 
+pub mod config;
 pub mod ctx;
 pub mod display;
 pub mod errors;
@@ -15,6 +16,7 @@ pub mod listfmt;
 pub mod network;
 pub mod node;
 pub mod secret;
+pub mod secretlike;
 pub mod service;
 pub mod shlex;
 pub mod swarm;

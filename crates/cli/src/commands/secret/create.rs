@@ -2,12 +2,10 @@
 //! base64-encoded, prints the new secret's ID.
 
 use crate::commands::errors::Usage;
-use crate::commands::service::parts::kv_map;
+use crate::commands::secretlike::{self, read_data, SECRETS};
 use crate::commands::Ctx;
-use base64::Engine;
 use clap::Args;
 use serde_json::{json, Value};
-use std::io::Read;
 
 pub const USAGE: Usage = Usage::new(
     "shoal secret create",
@@ -29,37 +27,11 @@ pub struct CreateArgs {
     pub args: Vec<String>,
 }
 
-/// The secret's content: stdin for `-`, else the file (docker's `readSecretData`).
-fn read_data(file: &str) -> anyhow::Result<Vec<u8>> {
-    let read = || -> std::io::Result<Vec<u8>> {
-        if file == "-" {
-            let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf)?;
-            Ok(buf)
-        } else {
-            std::fs::read(file)
-        }
-    };
-    read().map_err(|e| {
-        let why = match e.kind() {
-            std::io::ErrorKind::NotFound => format!("open {file}: no such file or directory"),
-            _ => format!("open {file}: {e}"),
-        };
-        anyhow::anyhow!("Error reading content from {file:?}: {why}")
-    })
-}
-
 /// The `POST /secrets/create` body.
 pub fn spec(name: &str, labels: &[String], data: Option<&[u8]>, args: &CreateArgs) -> Value {
-    let mut spec = json!({ "Name": name, "Labels": kv_map(labels) });
-    if let Some(data) = data {
-        spec["Data"] = json!(base64::engine::general_purpose::STANDARD.encode(data));
-    }
+    let mut spec = secretlike::spec(name, labels, data, &args.template_driver);
     if !args.driver.is_empty() {
         spec["Driver"] = json!({ "Name": args.driver });
-    }
-    if !args.template_driver.is_empty() {
-        spec["Templating"] = json!({ "Name": args.template_driver });
     }
     spec
 }
@@ -76,13 +48,7 @@ pub async fn run(ctx: &mut Ctx, args: CreateArgs) -> anyhow::Result<()> {
         None
     };
     let body = spec(name, &args.labels, data.as_deref(), &args);
-    let resp: Value = ctx
-        .client
-        .post_json("/secrets/create", &body)
-        .await?
-        .json()?;
-    ctx.println(resp["ID"].as_str().unwrap_or_default())?;
-    Ok(())
+    SECRETS.create(ctx, &body).await
 }
 
 #[cfg(test)]
@@ -91,15 +57,14 @@ mod tests {
 
     #[test]
     fn body() {
-        let args = CreateArgs::default();
+        let args = CreateArgs {
+            driver: "vault".into(),
+            ..CreateArgs::default()
+        };
         let labels = vec!["env=prod".to_string(), "flag".to_string()];
         assert_eq!(
-            spec("pw", &labels, Some(b"hi"), &args),
-            json!({"Name": "pw", "Labels": {"env": "prod", "flag": ""}, "Data": "aGk="})
+            spec("pw", &labels, None, &args),
+            json!({"Name": "pw", "Labels": {"env": "prod", "flag": ""}, "Driver": {"Name": "vault"}})
         );
-        assert!(read_data("/nonexistent/x")
-            .unwrap_err()
-            .to_string()
-            .ends_with("open /nonexistent/x: no such file or directory"));
     }
 }

@@ -1,33 +1,16 @@
 //! `secret ls [-q] [--format F] [--filter k=v]`: secrets sorted by name, with their driver
 //! and ages.
 
-use crate::client::with_query;
-use crate::commands::display::natural_cmp;
 use crate::commands::errors::Usage;
-use crate::commands::filters;
 use crate::commands::listfmt::{self, ListStyle};
+use crate::commands::secretlike::{self, SECRETS};
 use crate::commands::Ctx;
-use crate::duration::human_ago;
-use clap::Args;
 use serde_json::{json, Value};
 use shoal_api::{Secret, Timestamp};
 
-pub const USAGE: Usage = Usage::new("shoal secret ls", "shoal secret ls [OPTIONS]");
+pub use crate::commands::secretlike::LsArgs;
 
-#[derive(Args, Debug, Clone, Default)]
-pub struct LsArgs {
-    /// Only display IDs
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
-    /// Format output using a custom template
-    #[arg(long, value_name = "string", default_value = "")]
-    pub format: String,
-    /// Filter output based on conditions provided
-    #[arg(short = 'f', long, value_name = "filter")]
-    pub filter: Vec<String>,
-    #[arg(hide = true)]
-    pub extra: Vec<String>,
-}
+pub const USAGE: Usage = Usage::new("shoal secret ls", "shoal secret ls [OPTIONS]");
 
 pub const STYLE: ListStyle = ListStyle {
     default_table:
@@ -45,14 +28,7 @@ pub const STYLE: ListStyle = ListStyle {
 };
 
 pub async fn run(ctx: &mut Ctx, args: LsArgs) -> anyhow::Result<()> {
-    let f = filters::parse(&args.filter, &USAGE)?;
-    USAGE.check_args(args.extra.len(), 0, Some(0))?;
-    let query: Vec<(&str, String)> = if f.is_empty() {
-        vec![]
-    } else {
-        vec![("filters", filters::to_json(&f))]
-    };
-    let secrets: Vec<Secret> = ctx.client.get_json(&with_query("/secrets", query)).await?;
+    let secrets = SECRETS.list(ctx, &args, &USAGE).await?;
     let out = render(&secrets, Timestamp::now(), &args.format, args.quiet)?;
     ctx.print(&out)?;
     Ok(())
@@ -64,9 +40,9 @@ pub fn render(
     format: &str,
     quiet: bool,
 ) -> anyhow::Result<String> {
-    let mut sorted: Vec<&Secret> = secrets.iter().collect();
-    sorted.sort_by(|a, b| natural_cmp(&a.spec.name, &b.spec.name));
-    let rows: Vec<Value> = sorted.into_iter().map(|s| row(s, now)).collect();
+    let rows = secretlike::rows(secrets, now, |s, row| {
+        row["Driver"] = json!(driver_name(&s.spec.driver))
+    });
     listfmt::render(&STYLE, format, quiet, &rows)
 }
 
@@ -78,23 +54,6 @@ pub fn driver_name(driver: &Option<Value>) -> String {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string()
-}
-
-fn row(s: &Secret, now: Timestamp) -> Value {
-    let labels: Vec<String> = s
-        .spec
-        .labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    json!({
-        "ID": s.id,
-        "Name": s.spec.name,
-        "Driver": driver_name(&s.spec.driver),
-        "CreatedAt": human_ago(now.since(s.created_at)),
-        "UpdatedAt": human_ago(now.since(s.updated_at)),
-        "Labels": labels.join(","),
-    })
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@ pub mod inspect;
 pub mod ls;
 pub mod rm;
 
-use crate::client::query_escape;
 use crate::commands::Ctx;
 use clap::{Args, Subcommand};
 
@@ -37,9 +36,4 @@ pub async fn run(ctx: &mut Ctx, args: SecretArgs) -> anyhow::Result<()> {
         SecretCommand::Ls(a) => ls::run(ctx, a).await,
         SecretCommand::Rm(a) => rm::run(ctx, a).await,
     }
-}
-
-/// `/secrets/<ref>` with the reference escaped.
-pub fn path(reference: &str) -> String {
-    format!("/secrets/{}", query_escape(reference))
 }
