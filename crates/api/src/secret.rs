@@ -81,19 +81,26 @@ pub fn valid_secret_name(name: &str) -> bool {
         && b[b.len() - 1].is_ascii_alphanumeric()
 }
 
-/// Checks a spec for `secret create`, with swarmkit's messages (the caller adds the gRPC
-/// `InvalidArgument` wrapping).
-pub fn validate_secret_spec(spec: &SecretSpec) -> Result<(), crate::validate::InvalidSpec> {
+/// Swarmkit's name checks, with its messages.
+fn validate_name(name: &str) -> Result<(), crate::validate::InvalidSpec> {
     use crate::validate::InvalidSpec;
-    if spec.name.is_empty() {
+    if name.is_empty() {
         return Err(InvalidSpec("name must be provided".into()));
     }
-    if !valid_secret_name(&spec.name) {
+    if !valid_secret_name(name) {
         return Err(InvalidSpec(
             "invalid name, only 64 [a-zA-Z0-9-_.] characters allowed, and the start and end character must be [a-zA-Z0-9]"
                 .into(),
         ));
     }
+    Ok(())
+}
+
+/// Checks a spec for `secret create`, with swarmkit's messages (the caller adds the gRPC
+/// `InvalidArgument` wrapping).
+pub fn validate_secret_spec(spec: &SecretSpec) -> Result<(), crate::validate::InvalidSpec> {
+    use crate::validate::InvalidSpec;
+    validate_name(&spec.name)?;
     if let Some(driver) = &spec.driver {
         if driver
             .get("Name")
@@ -119,15 +126,7 @@ pub fn validate_secret_spec(spec: &SecretSpec) -> Result<(), crate::validate::In
 /// Checks a spec for `config create`, with swarmkit's messages.
 pub fn validate_config_spec(spec: &ConfigSpec) -> Result<(), crate::validate::InvalidSpec> {
     use crate::validate::InvalidSpec;
-    if spec.name.is_empty() {
-        return Err(InvalidSpec("name must be provided".into()));
-    }
-    if !valid_secret_name(&spec.name) {
-        return Err(InvalidSpec(
-            "invalid name, only 64 [a-zA-Z0-9-_.] characters allowed, and the start and end character must be [a-zA-Z0-9]"
-                .into(),
-        ));
-    }
+    validate_name(&spec.name)?;
     if spec.driver.is_some() {
         return Err(InvalidSpec("configs have no driver".into()));
     }
