@@ -41,6 +41,20 @@ pub struct TaskRun {
     /// Host-mode published ports: bound on this node's address by the engine (docker); a
     /// process task binds its port itself.
     pub host_ports: Vec<HostPort>,
+    /// Files placed in the task's filesystem before it starts: its secrets
+    /// (`/run/secrets/<name>`) and configs.
+    pub files: Vec<TaskFile>,
+}
+
+/// One file a task gets (a secret's or a config's data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFile {
+    /// Absolute path inside the task's filesystem.
+    pub path: String,
+    pub data: Vec<u8>,
+    pub uid: u32,
+    pub gid: u32,
+    pub mode: u32,
 }
 
 /// One host-mode published port.

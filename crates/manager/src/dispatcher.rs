@@ -126,7 +126,7 @@ fn assigned(manager: &Manager, node_id: &str) -> Assignments {
     st.tasks
         .values()
         .filter(|t| t.node_id == node_id && t.status.state >= TaskState::Assigned)
-        .cloned()
+        .map(|t| crate::control::references::with_data(&st, t))
         .collect()
 }
 

@@ -111,7 +111,10 @@ impl DockerController {
             .create_container(Some(options), container_body(&self.run))
             .await
         {
-            Ok(created) => Ok(created.id),
+            Ok(created) => {
+                self.put_files(docker, &created.id).await?;
+                Ok(created.id)
+            }
             // Someone (an earlier, interrupted prepare) created it meanwhile: adopt it.
             Err(e) if status_of(&e) == Some(409) => self
                 .existing(docker)
@@ -119,6 +122,24 @@ impl DockerController {
                 .ok_or_else(|| ExecError::Rejected(message_of(&e))),
             Err(e) => Err(ExecError::Rejected(message_of(&e))),
         }
+    }
+
+    /// Places the task's secrets and configs in the created container, before it starts
+    /// (the engine extracts the archive into its filesystem).
+    async fn put_files(&self, docker: &Docker, id: &str) -> Result<(), ExecError> {
+        if self.run.files.is_empty() {
+            return Ok(());
+        }
+        let archive = super::files::tar(&self.run.files).map_err(ExecError::Rejected)?;
+        let options = bollard::query_parameters::UploadToContainerOptionsBuilder::default()
+            .path("/")
+            .build();
+        docker
+            .upload_to_container(id, Some(options), bollard::body_full(archive.into()))
+            .await
+            .map_err(|e| {
+                ExecError::Rejected(format!("placing secrets and configs: {}", message_of(&e)))
+            })
     }
 
     /// Asks for the exit once; `Ok(None)` means the wait must be retried.

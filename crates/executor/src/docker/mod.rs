@@ -2,6 +2,7 @@
 
 mod controller;
 mod engine;
+mod files;
 mod health;
 mod logs;
 mod spec;

@@ -129,7 +129,7 @@ mod tests {
             healthcheck: None,
             limits,
             memory_reservation,
-            host_ports: Vec::new(),
+            ..Default::default()
         }
     }
 

@@ -66,6 +66,7 @@ pub async fn update(
 
 pub async fn remove(m: &Manager, reference: &str) -> Result<(), ControlError> {
     let id = resolve_id(&m.read(), Kind::Config, reference)?;
+    super::references::refuse_if_used(&m.read(), super::references::Kind::Config, &id)?;
     single(m.propose(vec![Op::DeleteConfig { id }]).await?)?;
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod filters;
 pub mod logs;
 pub mod networks;
 pub mod nodes;
+pub mod references;
 pub mod secrets;
 pub mod services;
 pub mod swarm;

@@ -1,8 +1,7 @@
 //! Secret operations: create, list, inspect, update (labels only), remove.
 //!
-//! Nothing here ever returns a secret's data. Removal will be refused while a service
-//! references the secret (Docker's "secret 'NAME' is in use by the following service: ...")
-//! once services can reference secrets; until then every secret is free to remove.
+//! Nothing here ever returns a secret's data. Removal is refused while a service references
+//! the secret (Docker's "secret 'NAME' is in use by the following service: ...").
 
 use super::filters::Filters;
 use super::{resolve_id, single, ControlError};
@@ -86,6 +85,7 @@ pub async fn update(
 
 pub async fn remove(m: &Manager, reference: &str) -> Result<(), ControlError> {
     let id = resolve_id(&m.read(), Kind::Secret, reference)?;
+    super::references::refuse_if_used(&m.read(), super::references::Kind::Secret, &id)?;
     single(m.propose(vec![Op::DeleteSecret { id }]).await?)?;
     Ok(())
 }

@@ -28,6 +28,7 @@ pub async fn create(m: &Manager, mut spec: ServiceSpec) -> Result<String, Contro
     }
     check(&spec)?;
     crate::control::networks::resolve_attachments(&m.read(), &mut spec)?;
+    crate::control::references::resolve(&m.read(), &mut spec)?;
     let mut service = Service {
         id: new_id(),
         endpoint: Endpoint::of(&spec),
@@ -106,6 +107,7 @@ pub async fn update(
         spec.mode = spec.mode.normalized();
         check(&spec)?;
         crate::control::networks::resolve_attachments(&m.read(), &mut spec)?;
+        crate::control::references::resolve(&m.read(), &mut spec)?;
         validate_mode_change(&current.spec, &spec).map_err(ControlError::invalid)?;
         if spec.name != current.spec.name {
             return Err(ControlError::invalid("renaming services is not supported"));
