@@ -90,6 +90,33 @@ fn secrets_and_configs_are_in_the_tasks_filesystem() {
         "{err}"
     );
     d.docker_ok(&["service", "rm", "app"]);
+
+    // The shoal CLI's flags, with a target of its own.
+    d.shoal_ok(&[
+        "service",
+        "create",
+        "-d",
+        "--name",
+        "app2",
+        "--secret",
+        "source=db_pw,target=pw2,mode=0400",
+        "--stop-grace-period",
+        "1s",
+        TEST_IMAGE,
+        "sleep",
+        "100000",
+    ]);
+    d.wait_running("app2", 1);
+    let task = &d.running_tasks("app2")[0];
+    let container = format!("app2.1.{}", task["ID"].as_str().unwrap());
+    assert_eq!(
+        engine_exec(&container, &["cat", "/run/secrets/pw2"]),
+        "s3cret-value"
+    );
+    let mode = engine_exec(&container, &["stat", "-c", "%a", "/run/secrets/pw2"]);
+    assert_eq!(mode.trim(), "400");
+    d.shoal_ok(&["service", "update", "-d", "--secret-rm", "db_pw", "app2"]);
     d.docker_ok(&["secret", "rm", "db_pw"]);
+    d.docker_ok(&["service", "rm", "app2"]);
     d.docker_ok(&["config", "rm", "app_conf"]);
 }

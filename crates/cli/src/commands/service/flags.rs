@@ -169,6 +169,12 @@ pub struct CreateFlags {
     /// Attach a filesystem mount to the service
     #[arg(long, value_name = "mount")]
     pub mount: Vec<String>,
+    /// Specify secrets to expose to the service
+    #[arg(long, value_name = "secret")]
+    pub secret: Vec<String>,
+    /// Specify configurations to expose to the service
+    #[arg(long, value_name = "config")]
+    pub config: Vec<String>,
     /// Placement constraints
     #[arg(long, value_name = "list")]
     pub constraint: Vec<String>,
@@ -249,6 +255,18 @@ pub struct UpdateFlags {
     /// Remove a mount by its target path
     #[arg(long, value_name = "list")]
     pub mount_rm: Vec<String>,
+    /// Add or update a secret on a service
+    #[arg(long, value_name = "secret")]
+    pub secret_add: Vec<String>,
+    /// Remove a secret
+    #[arg(long, value_name = "list")]
+    pub secret_rm: Vec<String>,
+    /// Add or update a config file on a service
+    #[arg(long, value_name = "config")]
+    pub config_add: Vec<String>,
+    /// Remove a configuration file
+    #[arg(long, value_name = "list")]
+    pub config_rm: Vec<String>,
     #[command(flatten)]
     pub common: CommonFlags,
     /// SERVICE

@@ -6,6 +6,7 @@
 
 pub mod container;
 pub mod create;
+pub mod file_refs;
 pub mod flags;
 pub mod inspect;
 pub mod logs;

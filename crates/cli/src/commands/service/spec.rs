@@ -4,6 +4,7 @@
 //! with docker's messages.
 
 use super::container::{self, ResourceOpts};
+use super::file_refs;
 use super::flags::CreateFlags;
 use super::mounts::parse_mount;
 use super::parse::{validate_env, validate_label, FlagParser};
@@ -184,6 +185,19 @@ pub fn create_spec(flags: &CreateFlags, world: &World<'_>) -> anyhow::Result<Ser
     }
     if !mounts.is_empty() {
         cs.extra.insert("Mounts".into(), json!(mounts));
+    }
+    for (kind, values) in [
+        (file_refs::Kind::Secret, &flags.secret),
+        (file_refs::Kind::Config, &flags.config),
+    ] {
+        if !values.is_empty() {
+            let refs = values
+                .iter()
+                .map(|v| file_refs::parse(kind, v))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::msg)?;
+            cs.extra.insert(kind.key().into(), json!(refs));
+        }
     }
     if let Some(hc) = healthcheck {
         cs.extra.insert("Healthcheck".into(), hc);

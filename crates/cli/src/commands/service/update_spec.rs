@@ -3,6 +3,7 @@
 //! changes; everything else is sent back as it came.
 
 use super::container::{self, ResourceOpts};
+use super::file_refs;
 use super::flags::UpdateFlags;
 use super::mounts::{parse_mount, update_mounts};
 use super::parse::{validate_env, validate_label, FlagParser};
@@ -125,6 +126,22 @@ pub fn apply(spec: &mut ServiceSpec, flags: &UpdateFlags, c: &Checked) -> anyhow
         let mounts =
             update_mounts(&existing, &c.mount_add, &flags.mount_rm).map_err(anyhow::Error::msg)?;
         cs.extra.insert("Mounts".into(), json!(mounts));
+    }
+    for (kind, add, rm) in [
+        (file_refs::Kind::Secret, &flags.secret_add, &flags.secret_rm),
+        (file_refs::Kind::Config, &flags.config_add, &flags.config_rm),
+    ] {
+        if add.is_empty() && rm.is_empty() {
+            continue;
+        }
+        let existing: Vec<Value> = cs
+            .extra
+            .get(kind.key())
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let refs = file_refs::update(kind, &existing, add, rm).map_err(anyhow::Error::msg)?;
+        cs.extra.insert(kind.key().into(), json!(refs));
     }
 
     task.resources = container::resources(
