@@ -57,8 +57,8 @@ impl Scheduler<'_> {
             let Some(Reverse((_, _, _, i))) = heaps[g].pop() else {
                 continue;
             };
-            let ask = self.fits[service].ask.clone();
-            self.load.add(service, i, &ask);
+            // Disjoint fields: no copy of the ask per placement.
+            self.load.add(service, i, &self.fits[service].ask);
             group_tasks[g] += 1;
             if self.refuses(service, i).is_none() {
                 heaps[g].push(self.key(service, i));

@@ -360,8 +360,8 @@ impl<'s> Scheduler<'s> {
                 }
             }
         };
-        let ask = fit.ask.clone();
-        self.load.add(&task.service_id, chosen, &ask);
+        self.load
+            .add(&task.service_id, chosen, &self.fits[&task.service_id].ask);
         Ok(self.nodes[chosen].id.clone())
     }
 }

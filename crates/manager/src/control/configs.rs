@@ -2,7 +2,8 @@
 //! a config's data is returned by the API (as Docker does).
 
 use super::filters::Filters;
-use super::secrets::{check_update, matches};
+use super::references::Kind::Config as Configs;
+use super::secrets::matches;
 use super::{resolve_id, single, ControlError};
 use crate::ids::new_id;
 use crate::manager::Manager;
@@ -47,26 +48,9 @@ pub async fn update(
     version: u64,
     spec: ConfigSpec,
 ) -> Result<(), ControlError> {
-    let current = {
-        let st = m.read();
-        let id = resolve_id(&st, Kind::Config, reference)?;
-        st.configs[&id].clone()
-    };
-    check_update(&current.spec, &spec)?;
-    single(
-        m.propose(vec![Op::UpdateConfig {
-            id: current.id,
-            labels: spec.labels,
-            expected_version: version,
-        }])
-        .await?,
-    )?;
-    Ok(())
+    super::references::update_labels(m, Configs, reference, version, spec).await
 }
 
 pub async fn remove(m: &Manager, reference: &str) -> Result<(), ControlError> {
-    let id = resolve_id(&m.read(), Kind::Config, reference)?;
-    super::references::refuse_if_used(&m.read(), super::references::Kind::Config, &id)?;
-    single(m.propose(vec![Op::DeleteConfig { id }]).await?)?;
-    Ok(())
+    super::references::remove(m, Configs, reference).await
 }

@@ -1,12 +1,15 @@
-//! The secrets and configs a service's tasks use (`ContainerSpec.Secrets` / `.Configs`,
-//! entries `{File: {Name, UID, GID, Mode}, SecretID|ConfigID, SecretName|ConfigName}`):
-//! checked when a service is created or updated, refused removal while in use, and the
-//! data added to the copy of a task the dispatcher sends to its node (never stored in the
-//! task, never returned by the API).
+//! Secrets and configs, the two labelled blobs of Swarm: their shared label updates and
+//! removal, and the references a service's tasks make to them (`ContainerSpec.Secrets` /
+//! `.Configs`, entries `{File: {Name, UID, GID, Mode}, SecretID|ConfigID,
+//! SecretName|ConfigName}`): checked when a service is created or updated, refused removal
+//! while in use, and the data added to the copy of a task the dispatcher sends to its node
+//! (never stored in the task, never returned by the API).
 
-use super::ControlError;
-use shoal_api::{Secret, ServiceSpec, Task};
-use shoal_store::State;
+use super::{resolve_id, single, ControlError};
+use crate::manager::Manager;
+use serde_json::Value;
+use shoal_api::{Secret, SecretSpec, ServiceSpec, Task};
+use shoal_store::{Op, State};
 use std::collections::BTreeMap;
 
 /// Secrets or configs.
@@ -51,19 +54,72 @@ impl Kind {
             Kind::Config => &st.configs,
         }
     }
+
+    fn store_kind(self) -> shoal_store::Kind {
+        match self {
+            Kind::Secret => shoal_store::Kind::Secret,
+            Kind::Config => shoal_store::Kind::Config,
+        }
+    }
+}
+
+/// The references of `kind` in a container spec's extra members, to edit.
+fn refs_mut(extra: &mut serde_json::Map<String, Value>, kind: Kind) -> Option<&mut Vec<Value>> {
+    extra.get_mut(kind.key()).and_then(Value::as_array_mut)
+}
+
+/// `POST /secrets|configs/{id}/update`: only the labels may change.
+pub async fn update_labels(
+    m: &Manager,
+    kind: Kind,
+    reference: &str,
+    version: u64,
+    spec: SecretSpec,
+) -> Result<(), ControlError> {
+    let current = {
+        let st = m.read();
+        let id = resolve_id(&st, kind.store_kind(), reference)?;
+        kind.objects(&st)[&id].clone()
+    };
+    super::secrets::check_update(&current.spec, &spec)?;
+    let (id, labels, expected_version) = (current.id, spec.labels, version);
+    let op = match kind {
+        Kind::Secret => Op::UpdateSecret {
+            id,
+            labels,
+            expected_version,
+        },
+        Kind::Config => Op::UpdateConfig {
+            id,
+            labels,
+            expected_version,
+        },
+    };
+    single(m.propose(vec![op]).await?)?;
+    Ok(())
+}
+
+/// Removes a secret or config, unless a service uses it.
+pub async fn remove(m: &Manager, kind: Kind, reference: &str) -> Result<(), ControlError> {
+    let id = {
+        let st = m.read();
+        let id = resolve_id(&st, kind.store_kind(), reference)?;
+        refuse_if_used(&st, kind, &id)?;
+        id
+    };
+    let op = match kind {
+        Kind::Secret => Op::DeleteSecret { id },
+        Kind::Config => Op::DeleteConfig { id },
+    };
+    single(m.propose(vec![op]).await?)?;
+    Ok(())
 }
 
 /// Checks that every referenced secret and config exists, filling in the ID when only the
 /// name was given (and the name when only the ID was).
 pub fn resolve(st: &State, spec: &mut ServiceSpec) -> Result<(), ControlError> {
     for kind in [Kind::Secret, Kind::Config] {
-        let Some(refs) = spec
-            .task_template
-            .container_spec
-            .extra
-            .get_mut(kind.key())
-            .and_then(|v| v.as_array_mut())
-        else {
+        let Some(refs) = refs_mut(&mut spec.task_template.container_spec.extra, kind) else {
             continue;
         };
         for r in refs.iter_mut() {
@@ -138,13 +194,7 @@ pub fn refuse_if_used(st: &State, kind: Kind, id: &str) -> Result<(), ControlErr
 pub fn with_data(st: &State, task: &Task) -> Task {
     let mut t = task.clone();
     for kind in [Kind::Secret, Kind::Config] {
-        let Some(refs) = t
-            .spec
-            .container_spec
-            .extra
-            .get_mut(kind.key())
-            .and_then(|v| v.as_array_mut())
-        else {
+        let Some(refs) = refs_mut(&mut t.spec.container_spec.extra, kind) else {
             continue;
         };
         for r in refs.iter_mut() {

@@ -4,6 +4,7 @@
 //! the secret (Docker's "secret 'NAME' is in use by the following service: ...").
 
 use super::filters::Filters;
+use super::references::Kind::Secret as Secrets;
 use super::{resolve_id, single, ControlError};
 use crate::ids::new_id;
 use crate::manager::Manager;
@@ -66,28 +67,11 @@ pub async fn update(
     version: u64,
     spec: SecretSpec,
 ) -> Result<(), ControlError> {
-    let current = {
-        let st = m.read();
-        let id = resolve_id(&st, Kind::Secret, reference)?;
-        st.secrets[&id].clone()
-    };
-    check_update(&current.spec, &spec)?;
-    single(
-        m.propose(vec![Op::UpdateSecret {
-            id: current.id,
-            labels: spec.labels,
-            expected_version: version,
-        }])
-        .await?,
-    )?;
-    Ok(())
+    super::references::update_labels(m, Secrets, reference, version, spec).await
 }
 
 pub async fn remove(m: &Manager, reference: &str) -> Result<(), ControlError> {
-    let id = resolve_id(&m.read(), Kind::Secret, reference)?;
-    super::references::refuse_if_used(&m.read(), super::references::Kind::Secret, &id)?;
-    single(m.propose(vec![Op::DeleteSecret { id }]).await?)?;
-    Ok(())
+    super::references::remove(m, Secrets, reference).await
 }
 
 #[cfg(test)]
