@@ -1,7 +1,8 @@
 //! The whole replicated state: one map per object kind, plus read helpers.
 
 use serde::{Deserialize, Serialize};
-use shoal_api::{Cluster, Node, Secret, Service, Task};
+use shoal_api::network::Network;
+use shoal_api::{Cluster, Node, Secret, Service, Task, Version};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -59,7 +60,112 @@ impl std::fmt::Debug for CaRecord {
     }
 }
 
+/// One of the state's collections of objects (a map of one kind, or the single cluster),
+/// seen without its object type: for work that treats every collection alike, through
+/// [`State::collections_mut`].
+pub(crate) trait Collection {
+    /// How many objects it holds (for the tests that check every collection is covered).
+    #[cfg(test)]
+    fn len(&self) -> usize;
+    /// The versions of its objects; objects without one (networks) have none here.
+    fn versions_mut(&mut self) -> Vec<&mut Version>;
+}
+
+/// An object kept in the state, with the version of its last write if it has one.
+trait Object {
+    fn version_mut(&mut self) -> Option<&mut Version>;
+}
+
+impl Object for Cluster {
+    fn version_mut(&mut self) -> Option<&mut Version> {
+        Some(&mut self.version)
+    }
+}
+
+impl Object for Node {
+    fn version_mut(&mut self) -> Option<&mut Version> {
+        Some(&mut self.version)
+    }
+}
+
+impl Object for Service {
+    fn version_mut(&mut self) -> Option<&mut Version> {
+        Some(&mut self.version)
+    }
+}
+
+impl Object for Task {
+    fn version_mut(&mut self) -> Option<&mut Version> {
+        Some(&mut self.version)
+    }
+}
+
+/// Also configs (`shoal_api::Config` is the same type).
+impl Object for Secret {
+    fn version_mut(&mut self) -> Option<&mut Version> {
+        Some(&mut self.version)
+    }
+}
+
+/// Docker's `NetworkResource` has no version.
+impl Object for Network {
+    fn version_mut(&mut self) -> Option<&mut Version> {
+        None
+    }
+}
+
+impl<T: Object> Collection for BTreeMap<String, T> {
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        BTreeMap::len(self)
+    }
+
+    fn versions_mut(&mut self) -> Vec<&mut Version> {
+        self.values_mut().filter_map(T::version_mut).collect()
+    }
+}
+
+impl<T: Object> Collection for Option<T> {
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        usize::from(self.is_some())
+    }
+
+    fn versions_mut(&mut self) -> Vec<&mut Version> {
+        self.iter_mut().filter_map(T::version_mut).collect()
+    }
+}
+
 impl State {
+    /// Every collection of objects in the state, each once (what [`crate::Op::Restore`]
+    /// re-versions).
+    ///
+    /// Why none can be missed: `State` is destructured below without `..`, so adding a field
+    /// to `State` breaks the build here until the field is named. A named field is then
+    /// either returned, which needs its objects to implement `Object` (a decision about their
+    /// version), or ignored with `field: _` next to the reason; naming it and doing neither
+    /// leaves an unused variable, which this function denies. Whoever adds a collection must
+    /// therefore decide here, once, for every visitor of the collections.
+    #[deny(unused_variables)]
+    pub(crate) fn collections_mut(&mut self) -> [&mut dyn Collection; 7] {
+        let State {
+            // Not objects: the applied raft index, and cluster-wide records without a version
+            // (written only together with the cluster, whose version covers them).
+            index: _,
+            ca: _,
+            unlock_key: _,
+            ca_rotation: _,
+            cluster,
+            nodes,
+            services,
+            tasks,
+            secrets,
+            configs,
+            networks,
+        } = self;
+        [cluster, nodes, services, tasks, secrets, configs, networks]
+    }
+
     pub fn service_by_name(&self, name: &str) -> Option<&Service> {
         self.services.values().find(|s| s.spec.name == name)
     }
