@@ -190,7 +190,7 @@ fn apply(
     adoptable: &HashSet<String>,
     report: &mpsc::UnboundedSender<StatusUpdate>,
 ) {
-    let ids: HashSet<&str> = set.iter().map(|t| t.id.as_str()).collect();
+    let ids: HashSet<&str> = set.iter().map(|a| a.task.id.as_str()).collect();
     slots.retain(|id, slot| {
         if ids.contains(id.as_str()) {
             return true;
@@ -198,7 +198,8 @@ fn apply(
         slot.wants.send_modify(|w| w.gone = true);
         false
     });
-    for task in set {
+    for assignment in set {
+        let task = &assignment.task;
         match slots.get(&task.id) {
             Some(slot) => {
                 slot.wants.send_if_modified(|w| {
@@ -212,7 +213,7 @@ fn apply(
                 let adopt = adoptable.contains(&task.id);
                 let id = task.id.clone();
                 let join = tokio::spawn(runner::run(
-                    task,
+                    assignment,
                     adopt,
                     cfg.executor.clone(),
                     rx,

@@ -1,11 +1,10 @@
 //! What an agent needs from a manager: register, receive assignments, report task states.
 
 use shoal_api::logs::{LogMessage, NodeLogSubscription};
-use shoal_api::{NodeDescription, Task, TaskStatus};
+use shoal_api::{NodeDescription, TaskStatus};
 use tokio::sync::mpsc;
 
-/// The full set of tasks assigned to a node; every message replaces the previous one.
-pub type Assignments = Vec<Task>;
+pub use shoal_api::Assignments;
 
 /// One observed task state change.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,8 +1,8 @@
-//! Turning a task into what an executor runs.
+//! Turning an assignment (a task and the data of its secrets and configs) into what an
+//! executor runs.
 
-use base64::Engine as _;
 use shoal_api::defaults::stop_grace_nanos;
-use shoal_api::{Task, TaskResources};
+use shoal_api::{Assignment, FileTarget, Reference, Task, TaskFileData, TaskResources};
 use shoal_executor::{HostPort, Limits, TaskFile, TaskRun};
 use std::time::Duration;
 
@@ -11,6 +11,15 @@ fn service_name(task: &Task) -> String {
     task.name.split('.').next().unwrap_or_default().to_string()
 }
 
+/// What the executor runs for an assignment: its task, with its secrets and configs.
+pub fn assignment_run(assignment: &Assignment) -> TaskRun {
+    TaskRun {
+        files: files(assignment),
+        ..task_run(&assignment.task)
+    }
+}
+
+/// What the executor knows of a task without its files (enough to find it, read its logs).
 pub fn task_run(task: &Task) -> TaskRun {
     let c = &task.spec.container_spec;
     let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
@@ -31,7 +40,7 @@ pub fn task_run(task: &Task) -> TaskRun {
         hostname: non_empty(&c.hostname),
         labels: c.labels.clone().into_iter().collect(),
         stop_grace: Duration::from_nanos(stop_grace_nanos(c).max(0) as u64),
-        healthcheck: c.extra.get("Healthcheck").cloned(),
+        healthcheck: c.healthcheck.clone(),
         limits: Limits {
             nano_cpus: resources.limits.nano_cpus,
             memory_bytes: resources.limits.memory_bytes,
@@ -39,54 +48,42 @@ pub fn task_run(task: &Task) -> TaskRun {
         },
         memory_reservation: resources.reservations.memory_bytes,
         host_ports: host_ports(task),
-        files: files(task),
+        files: Vec::new(),
     }
 }
 
-/// The task's secrets and configs with their data (the dispatcher fills `ShoalData` in the
-/// copy it sends to the node): secrets at `/run/secrets/<File.Name>` unless absolute, configs
-/// at `File.Name` (from `/`), read-only (0444) unless a mode is given.
-pub fn files(task: &Task) -> Vec<TaskFile> {
-    let c = &task.spec.container_spec;
-    let mut out = Vec::new();
-    for (key, base) in [("Secrets", "/run/secrets/"), ("Configs", "/")] {
-        let Some(refs) = c.extra.get(key).and_then(|v| v.as_array()) else {
-            continue;
-        };
-        for r in refs {
-            let Some(file) = r.get("File") else { continue };
-            let name = file
-                .get("Name")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            let data = r
-                .get("ShoalData")
-                .and_then(|v| v.as_str())
-                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok());
-            let (false, Some(data)) = (name.is_empty(), data) else {
-                continue;
-            };
-            let id = |k: &str| {
-                file.get(k)
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0)
-            };
-            let path = if name.starts_with('/') {
-                name.to_string()
-            } else {
-                format!("{base}{name}")
-            };
-            out.push(TaskFile {
-                path,
-                data,
-                uid: id("UID"),
-                gid: id("GID"),
-                mode: file.get("Mode").and_then(|v| v.as_u64()).unwrap_or(0o444) as u32,
-            });
-        }
+/// The task's secrets and configs with the data its assignment carries: secrets at
+/// `/run/secrets/<File.Name>` unless absolute, configs at `File.Name` (from `/`),
+/// read-only (0444) unless a mode is given. A reference without a file target or without
+/// data (a runtime config) makes no file.
+pub fn files(assignment: &Assignment) -> Vec<TaskFile> {
+    let c = &assignment.task.spec.container_spec;
+    let secrets = c.secrets.iter().flatten().map(|r| r as &dyn Reference);
+    let configs = c.configs.iter().flatten().map(|r| r as &dyn Reference);
+    let place = |base: &str, data: &[TaskFileData], r: &dyn Reference| {
+        let file = r.file().filter(|f| !f.name.is_empty())?;
+        let data = data.iter().find(|d| d.id == r.id())?;
+        Some(task_file(base, file, data.data.clone()))
+    };
+    secrets
+        .filter_map(|r| place("/run/secrets/", &assignment.secrets, r))
+        .chain(configs.filter_map(|r| place("/", &assignment.configs, r)))
+        .collect()
+}
+
+fn task_file(base: &str, file: &FileTarget, data: Vec<u8>) -> TaskFile {
+    let id = |v: &Option<String>| v.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+    TaskFile {
+        path: if file.name.starts_with('/') {
+            file.name.clone()
+        } else {
+            format!("{base}{}", file.name)
+        },
+        data,
+        uid: id(&file.uid),
+        gid: id(&file.gid),
+        mode: file.mode.unwrap_or(0o444),
     }
-    out
 }
 
 /// The task's host-mode published ports (from the endpoint it was made with).
@@ -123,7 +120,7 @@ mod tests {
         let resources = r#"{"Limits": {"NanoCPUs": 500000000, "MemoryBytes": 67108864, "Pids": 9},
                             "Reservations": {"NanoCPUs": 1, "MemoryBytes": 1048576}}"#;
         task.spec.resources = Some(serde_json::from_str(resources).expect("json"));
-        let run = task_run(&task);
+        let run = assignment_run(&Assignment::bare(task));
         assert_eq!(
             run.limits,
             Limits {
@@ -139,22 +136,30 @@ mod tests {
     #[test]
     fn secrets_and_configs_become_files_with_their_data() {
         let mut task = Task::default();
-        task.spec.container_spec.extra.insert(
-            "Secrets".into(),
-            serde_json::json!([
+        task.spec.container_spec.secrets = Some(
+            serde_json::from_value(serde_json::json!([
                 {"File": {"Name": "db_pw", "UID": "0", "GID": "0", "Mode": 256},
-                 "SecretID": "s1", "SecretName": "db_pw", "ShoalData": "czNjcmV0"},
+                 "SecretID": "s1", "SecretName": "db_pw"},
                 {"File": {"Name": "no_data"}, "SecretID": "s2"}
-            ]),
+            ]))
+            .expect("secrets"),
         );
-        task.spec.container_spec.extra.insert(
-            "Configs".into(),
-            serde_json::json!([
-                {"File": {"Name": "/etc/app.conf", "UID": "10", "GID": "20"},
-                 "ConfigID": "c1", "ShoalData": "YQ=="}
-            ]),
+        task.spec.container_spec.configs = Some(
+            serde_json::from_value(serde_json::json!([
+                {"File": {"Name": "/etc/app.conf", "UID": "10", "GID": "20"}, "ConfigID": "c1"}
+            ]))
+            .expect("configs"),
         );
-        let files = files(&task);
+        let data = |id: &str, bytes: &[u8]| TaskFileData {
+            id: id.into(),
+            data: bytes.to_vec(),
+        };
+        let assignment = Assignment {
+            task,
+            secrets: vec![data("s1", b"s3cret")],
+            configs: vec![data("c1", b"a")],
+        };
+        let files = files(&assignment);
         assert_eq!(
             files,
             vec![

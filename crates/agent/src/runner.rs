@@ -2,9 +2,9 @@
 //! state and reports every observed state change.
 
 use crate::dispatcher_api::StatusUpdate;
-use crate::run_spec::task_run;
+use crate::run_spec::assignment_run;
 use crate::step::{next_step, Step};
-use shoal_api::{ContainerStatus, Task, TaskState, TaskStatus, Timestamp};
+use shoal_api::{Assignment, ContainerStatus, Task, TaskState, TaskStatus, Timestamp};
 use shoal_executor::{Controller, ExecError, Executor};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
@@ -162,20 +162,21 @@ impl Runner {
     }
 }
 
-/// Runs `task` until it is gone or the agent halts. `adopt`: the executor still runs this
+/// Runs the assignment's task until it is gone or the agent halts. `adopt`: the executor still runs this
 /// task from before a daemon restart.
 pub async fn run(
-    task: Task,
+    assignment: Assignment,
     adopt: bool,
     executor: Arc<dyn Executor>,
     mut wants: watch::Receiver<Want>,
     report: mpsc::UnboundedSender<StatusUpdate>,
 ) {
+    let task = &assignment.task;
     let mut r = Runner {
         task_id: task.id.clone(),
-        ports: port_status(&task),
+        ports: port_status(task),
         observed: task.status.state,
-        ctl: executor.controller(task_run(&task)),
+        ctl: executor.controller(assignment_run(&assignment)),
         report,
     };
     if r.observed >= TaskState::Starting && !r.observed.is_terminal() {

@@ -5,7 +5,7 @@
 use shoal_agent::{
     Agent, AgentConfig, Assignments, DispatcherApi, DispatcherError, StatusUpdate, Stop,
 };
-use shoal_api::{NodeDescription, Task, TaskState};
+use shoal_api::{Assignment, NodeDescription, Task, TaskState};
 use shoal_executor::{Controller, ExecError, Executor, Exit, NodeFacts, TaskRun};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -188,7 +188,10 @@ async fn runs_tasks_survives_a_broken_stream_and_removes_what_leaves() {
     let (log, dispatcher, stop_tx, agent) = start_agent();
 
     let session = next_session(&dispatcher).await;
-    session.send(vec![task("t1")]).await.unwrap();
+    session
+        .send(vec![Assignment::bare(task("t1"))])
+        .await
+        .unwrap();
     log.wait_for("t1 running", 1).await;
     assert_eq!(log.count("start t1"), 1);
 
@@ -199,7 +202,7 @@ async fn runs_tasks_survives_a_broken_stream_and_removes_what_leaves() {
     let session = next_session(&dispatcher).await;
     let mut running = task("t1");
     running.status.state = TaskState::Running;
-    session.send(vec![running]).await.unwrap();
+    session.send(vec![Assignment::bare(running)]).await.unwrap();
     // The task left the set: stopped and removed.
     session.send(vec![]).await.unwrap();
     log.wait_for("remove t1", 1).await;
@@ -223,7 +226,10 @@ async fn a_task_shut_down_before_it_was_accepted_is_reported_and_left_alone() {
     let session = next_session(&dispatcher).await;
     let mut gone = task("t1");
     gone.desired_state = TaskState::Shutdown;
-    session.send(vec![gone, task("t2")]).await.unwrap();
+    session
+        .send(vec![Assignment::bare(gone), Assignment::bare(task("t2"))])
+        .await
+        .unwrap();
     log.wait_for("t1 shutdown", 1).await;
     log.wait_for("t2 running", 1).await;
     assert_eq!(log.count("start t1"), 0, "never started");

@@ -4,13 +4,19 @@
 //! Everything here is plain data plus pure helpers (defaults, validation, ids); no I/O, no
 //! async, no clock reads.
 
+pub mod assignment;
+pub mod attachment;
 pub mod cluster;
 pub mod defaults;
+pub mod health;
 pub mod ids;
 pub mod logs;
 pub mod meta;
+pub mod mount;
 pub mod network;
 pub mod node;
+pub mod placement;
+pub mod references;
 pub mod resources;
 pub mod secret;
 pub mod service;
@@ -18,10 +24,16 @@ pub mod task;
 pub mod time;
 pub mod validate;
 
+pub use assignment::{Assignment, Assignments, TaskFileData};
+pub use attachment::NetworkAttachmentConfig;
 pub use cluster::*;
+pub use health::HealthConfig;
 pub use meta::*;
+pub use mount::Mount;
 pub use node::*;
-pub use resources::{Amounts, TaskResources};
+pub use placement::{ImagePlatform, Placement, PlacementPreference};
+pub use references::{ConfigReference, FileTarget, Reference, SecretReference};
+pub use resources::{Amounts, ResourceAmounts, ResourceRequirements, TaskResources};
 pub use secret::{Config, ConfigSpec, Secret, SecretSpec};
 pub use service::*;
 pub use task::*;

@@ -1,9 +1,37 @@
-//! `TaskSpec.Resources`, decoded: CPU (nano-CPUs) and memory (bytes) limits and
-//! reservations. The spec keeps the client's JSON verbatim (generic resources, pids...);
-//! this reads the parts shoal acts on.
+//! `TaskSpec.Resources`: CPU (nano-CPUs), memory (bytes) and pids limits and
+//! reservations, typed as Docker's JSON has them, plus [`TaskResources`], the decoded
+//! amounts (0: unset) the scheduler and executors act on.
 
 use crate::service::TaskSpec;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Docker's `ResourceRequirements`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ResourceRequirements {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<ResourceAmounts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reservations: Option<ResourceAmounts>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One of `Limits` (`Pids` only there) or `Reservations` (`GenericResources`, passed
+/// through in `extra`, only there).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ResourceAmounts {
+    #[serde(rename = "NanoCPUs", skip_serializing_if = "Option::is_none")]
+    pub nano_cpus: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pids: Option<i64>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
 
 /// One of `Limits` / `Reservations`; 0 means unset.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -20,16 +48,11 @@ pub struct TaskResources {
     pub reservations: Amounts,
 }
 
-fn amounts(v: Option<&Value>) -> Amounts {
-    let get = |k: &str| {
-        v.and_then(|s| s.get(k))
-            .and_then(Value::as_i64)
-            .unwrap_or(0)
-    };
+fn amounts(a: Option<&ResourceAmounts>) -> Amounts {
     Amounts {
-        nano_cpus: get("NanoCPUs"),
-        memory_bytes: get("MemoryBytes"),
-        pids: get("Pids"),
+        nano_cpus: a.and_then(|a| a.nano_cpus).unwrap_or(0),
+        memory_bytes: a.and_then(|a| a.memory_bytes).unwrap_or(0),
+        pids: a.and_then(|a| a.pids).unwrap_or(0),
     }
 }
 
@@ -37,8 +60,8 @@ impl TaskResources {
     pub fn of(spec: &TaskSpec) -> TaskResources {
         let r = spec.resources.as_ref();
         TaskResources {
-            limits: amounts(r.and_then(|r| r.get("Limits"))),
-            reservations: amounts(r.and_then(|r| r.get("Reservations"))),
+            limits: amounts(r.and_then(|r| r.limits.as_ref())),
+            reservations: amounts(r.and_then(|r| r.reservations.as_ref())),
         }
     }
 }
@@ -80,10 +103,13 @@ mod tests {
     #[test]
     fn reads_limits_and_reservations() {
         let spec = TaskSpec {
-            resources: Some(json!({
-                "Limits": {"NanoCPUs": 500_000_000, "MemoryBytes": 67_108_864, "Pids": 10},
-                "Reservations": {"NanoCPUs": 250_000_000}
-            })),
+            resources: Some(
+                serde_json::from_value(json!({
+                    "Limits": {"NanoCPUs": 500_000_000, "MemoryBytes": 67_108_864, "Pids": 10},
+                    "Reservations": {"NanoCPUs": 250_000_000}
+                }))
+                .expect("resources"),
+            ),
             ..Default::default()
         };
         let r = TaskResources::of(&spec);

@@ -1,10 +1,17 @@
 //! Services: the desired state a user declares (`POST /services/create`), and what the
 //! manager reports back about it.
 //!
-//! Fields shoal does not act on yet are kept verbatim in `extra` maps so that what a client
-//! sent is what `inspect` returns.
+//! Every member shoal acts on is typed (resources, health check, mounts, secret and config
+//! references, networks, placement, endpoint); members it only passes through are kept
+//! verbatim in `extra` maps, so that what a client sent is what `inspect` returns.
 
+use crate::attachment::NetworkAttachmentConfig;
+use crate::health::HealthConfig;
 use crate::meta::{Labels, Version};
+use crate::mount::Mount;
+use crate::placement::Placement;
+use crate::references::{ConfigReference, SecretReference};
+use crate::resources::ResourceRequirements;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -32,6 +39,15 @@ pub struct ContainerSpec {
     pub stop_grace_period: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub isolation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<HealthConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mounts: Option<Vec<Mount>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<Vec<SecretReference>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub configs: Option<Vec<ConfigReference>>,
+    /// Members shoal passes through without acting on them (`TTY`, `Init`, `Sysctls`...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -62,23 +78,10 @@ pub struct RestartPolicy {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub struct Placement {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub constraints: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub preferences: Vec<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_replicas: Option<u64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub platforms: Vec<Value>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
 pub struct TaskSpec {
     pub container_spec: ContainerSpec,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub resources: Option<Value>,
+    pub resources: Option<ResourceRequirements>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,6 +90,9 @@ pub struct TaskSpec {
     pub force_update: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub networks: Option<Vec<NetworkAttachmentConfig>>,
+    /// Members shoal passes through without acting on them (`LogDriver`...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -1,5 +1,6 @@
 //! Spec validation: pure checks run before anything is proposed, with Docker's messages.
 
+use crate::placement::PlacementPreference;
 use crate::resources::TaskResources;
 use crate::service::{ModeKind, ServiceSpec, UpdateConfig};
 
@@ -132,20 +133,13 @@ fn validate_update(
 }
 
 /// Only spread preferences exist (`{"Spread": {"SpreadDescriptor": "node.labels.x"}}`).
-fn validate_preference(pref: &serde_json::Value) -> Result<(), InvalidSpec> {
-    let kind = pref
-        .as_object()
-        .and_then(|m| m.keys().next().cloned())
-        .unwrap_or_default();
-    if !kind.eq_ignore_ascii_case("spread") {
+fn validate_preference(pref: &PlacementPreference) -> Result<(), InvalidSpec> {
+    let Some(descriptor) = pref.spread_descriptor() else {
         return Err(InvalidSpec(format!(
-            "unsupported placement preference {kind} (only spread is supported)"
+            "unsupported placement preference {} (only spread is supported)",
+            pref.kind()
         )));
-    }
-    let descriptor = pref
-        .pointer("/Spread/SpreadDescriptor")
-        .and_then(|d| d.as_str())
-        .unwrap_or_default();
+    };
     let lower = descriptor.to_ascii_lowercase();
     let known = ["node.labels.", "engine.labels."]
         .iter()

@@ -3,7 +3,7 @@
 //! `unhealthy` with Docker's rules (failures inside the start period do not count; `retries`
 //! consecutive failures make the task unhealthy; one success makes it healthy).
 
-use serde_json::Value;
+use shoal_api::HealthConfig;
 use std::time::Duration;
 
 /// The error a task fails with once its health check declares it unhealthy (swarmkit's
@@ -52,37 +52,29 @@ impl HealthCheck {
 /// The health check in `ContainerSpec.Healthcheck`, or `None` when there is none to run by
 /// the spec alone: absent, `["NONE"]` (`--no-healthcheck`), or an empty `Test` (inherit the
 /// image's, which only the docker executor has).
-pub fn from_spec(healthcheck: Option<&Value>) -> Option<HealthCheck> {
+pub fn from_spec(healthcheck: Option<&HealthConfig>) -> Option<HealthCheck> {
     let hc = healthcheck?;
-    let test: Vec<String> = hc
-        .get("Test")?
-        .as_array()?
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect();
+    let test = hc.test.as_deref()?;
     let probe = match test.split_first()? {
         (kind, rest) if kind == "CMD-SHELL" => Probe::Shell(rest.join(" ")),
         (kind, rest) if kind == "CMD" && !rest.is_empty() => Probe::Exec(rest.to_vec()),
         _ => return None,
     };
-    let nanos = |key: &str, default: Duration| {
-        hc.get(key)
-            .and_then(Value::as_i64)
-            .filter(|n| *n > 0)
+    let nanos = |n: Option<i64>, default: Duration| {
+        n.filter(|n| *n > 0)
             .map_or(default, |n| Duration::from_nanos(n as u64))
     };
     let retries = hc
-        .get("Retries")
-        .and_then(Value::as_i64)
+        .retries
         .filter(|n| *n > 0)
         .map_or(DEFAULT_RETRIES, |n| u32::try_from(n).unwrap_or(u32::MAX));
     Some(HealthCheck {
         probe,
-        interval: nanos("Interval", DEFAULT_INTERVAL),
-        timeout: nanos("Timeout", DEFAULT_TIMEOUT),
+        interval: nanos(hc.interval, DEFAULT_INTERVAL),
+        timeout: nanos(hc.timeout, DEFAULT_TIMEOUT),
         retries,
-        start_period: nanos("StartPeriod", Duration::ZERO),
-        start_interval: nanos("StartInterval", DEFAULT_START_INTERVAL),
+        start_period: nanos(hc.start_period, Duration::ZERO),
+        start_interval: nanos(hc.start_interval, DEFAULT_START_INTERVAL),
     })
 }
 
@@ -153,6 +145,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn spec(v: serde_json::Value) -> HealthConfig {
+        serde_json::from_value(v).expect("health config")
+    }
+
     fn check(retries: u32, start_period: Duration) -> HealthCheck {
         HealthCheck {
             probe: Probe::Shell("true".into()),
@@ -169,7 +165,7 @@ mod tests {
         let hc = json!({"Test": ["CMD-SHELL", "test -f /tmp/ok"], "Interval": 1_000_000_000i64,
             "Timeout": 2_000_000_000i64, "Retries": 2, "StartPeriod": 5_000_000_000i64});
         assert_eq!(
-            from_spec(Some(&hc)),
+            from_spec(Some(&spec(hc))),
             Some(HealthCheck {
                 probe: Probe::Shell("test -f /tmp/ok".into()),
                 interval: Duration::from_secs(1),
@@ -179,13 +175,13 @@ mod tests {
                 start_interval: DEFAULT_START_INTERVAL,
             })
         );
-        let exec = from_spec(Some(&json!({"Test": ["CMD", "ls", "/"]}))).unwrap();
+        let exec = from_spec(Some(&spec(json!({"Test": ["CMD", "ls", "/"]})))).unwrap();
         assert_eq!(exec.probe, Probe::Exec(vec!["ls".into(), "/".into()]));
         assert_eq!(exec.interval, DEFAULT_INTERVAL);
         assert_eq!(exec.retries, DEFAULT_RETRIES);
-        assert_eq!(from_spec(Some(&json!({"Test": ["NONE"]}))), None);
-        assert_eq!(from_spec(Some(&json!({"Test": []}))), None);
-        assert_eq!(from_spec(Some(&json!({"Interval": 5}))), None);
+        assert_eq!(from_spec(Some(&spec(json!({"Test": ["NONE"]})))), None);
+        assert_eq!(from_spec(Some(&spec(json!({"Test": []})))), None);
+        assert_eq!(from_spec(Some(&spec(json!({"Interval": 5})))), None);
         assert_eq!(from_spec(None), None);
     }
 

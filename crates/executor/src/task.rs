@@ -30,9 +30,9 @@ pub struct TaskRun {
     pub labels: HashMap<String, String>,
     /// Time between SIGTERM and SIGKILL on shutdown ([`DEFAULT_STOP_GRACE`] by default).
     pub stop_grace: Duration,
-    /// `ContainerSpec.Healthcheck` as Docker's JSON (`Test`, `Interval`... in ns), if set.
+    /// `ContainerSpec.Healthcheck` (`Test`, `Interval`... in ns), if set.
     /// See [`crate::health::from_spec`].
-    pub healthcheck: Option<serde_json::Value>,
+    pub healthcheck: Option<shoal_api::HealthConfig>,
     /// `Resources.Limits`: enforced by the engine (docker) or a cgroup (process).
     pub limits: Limits,
     /// `Resources.Reservations.MemoryBytes` (0: none), a soft limit the kernel reclaims

@@ -18,7 +18,7 @@ fn executor(dir: &Path) -> ProcessExecutor {
 
 fn sleeper(healthcheck: serde_json::Value) -> TaskRun {
     let mut run = task("ignored", &["sleep", "1000"]);
-    run.healthcheck = Some(healthcheck);
+    run.healthcheck = Some(serde_json::from_value(healthcheck).expect("health config"));
     run.stop_grace = Duration::from_secs(1);
     run
 }

@@ -126,14 +126,14 @@ fn assigned(manager: &Manager, node_id: &str) -> Assignments {
     st.tasks
         .values()
         .filter(|t| t.node_id == node_id && t.status.state >= TaskState::Assigned)
-        .map(|t| crate::control::references::with_data(&st, t))
+        .map(|t| crate::control::references::assignment(&st, t))
         .collect()
 }
 
 /// What makes an assignment set different for the agent: membership and desired states.
 fn fingerprint(set: &Assignments) -> Vec<(String, TaskState)> {
     set.iter()
-        .map(|t| (t.id.clone(), t.desired_state))
+        .map(|a| (a.task.id.clone(), a.task.desired_state))
         .collect()
 }
 

@@ -238,7 +238,7 @@ impl DispatcherApi for RemoteDispatcher {
                     r.clone_from(&msg.desired_role);
                     changed
                 });
-                match serde_json::from_slice::<Assignments>(&msg.tasks_json) {
+                match serde_json::from_slice::<Assignments>(&msg.assignments_json) {
                     Ok(set) => {
                         if tx.send(set).await.is_err() {
                             return;

@@ -151,8 +151,8 @@ async fn session_stream(
         }
         let Some(set) = &last else { continue };
         let message = serde_json::to_vec(set)
-            .map(|tasks_json| pb::Assignments {
-                tasks_json,
+            .map(|assignments_json| pb::Assignments {
+                assignments_json,
                 managers: manager.raft.members().into_iter().map(|(_, a)| a).collect(),
                 desired_role: role_name(basis.0).into(),
                 trust_bundle_pem: crate::ca_rotation::trust_bundle_of(

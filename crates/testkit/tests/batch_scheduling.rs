@@ -68,7 +68,7 @@ proptest! {
             spec.task_template.placement = Some(Placement {
                 constraints: if s.zone_constraint { vec!["node.labels.zone!=z1".into()] } else { vec![] },
                 preferences: if s.spread {
-                    vec![serde_json::json!({"Spread": {"SpreadDescriptor": "node.labels.zone"}})]
+                    vec![shoal_api::PlacementPreference::spread("node.labels.zone")]
                 } else {
                     vec![]
                 },
@@ -77,7 +77,10 @@ proptest! {
             });
             if let Some(c) = s.cpu {
                 spec.task_template.resources =
-                    Some(serde_json::json!({"Reservations": {"NanoCPUs": c * 1_000_000_000}}));
+                    Some(
+                    serde_json::from_value(serde_json::json!({"Reservations": {"NanoCPUs": c * 1_000_000_000}}))
+                        .expect("resources"),
+                );
             }
             if s.port {
                 spec.endpoint_spec = Some(EndpointSpec {

@@ -47,7 +47,7 @@ fn placed(constraints: &[&str], max: Option<u64>, prefs: &[&str]) -> ServiceSpec
         constraints: constraints.iter().map(|c| c.to_string()).collect(),
         preferences: prefs
             .iter()
-            .map(|d| serde_json::json!({"Spread": {"SpreadDescriptor": d}}))
+            .map(|d| shoal_api::PlacementPreference::spread(d))
             .collect(),
         max_replicas: max,
         ..Default::default()

@@ -161,7 +161,7 @@ fn placed_spec(
         constraints: constraints(c),
         max_replicas: max,
         preferences: if spread {
-            vec![serde_json::json!({"Spread": {"SpreadDescriptor": "node.labels.zone"}})]
+            vec![shoal_api::PlacementPreference::spread("node.labels.zone")]
         } else {
             vec![]
         },

@@ -19,9 +19,12 @@ fn node(h: &mut Harness, name: &str, cpus: i64, mem: i64) -> String {
 
 fn reserving(name: &str, n: u64, cpus: i64, mem: i64) -> ServiceSpec {
     let mut spec = Harness::spec(name, ServiceMode::replicated(n));
-    spec.task_template.resources = Some(serde_json::json!({
-        "Reservations": {"NanoCPUs": cpus, "MemoryBytes": mem}
-    }));
+    spec.task_template.resources = Some(
+        serde_json::from_value(serde_json::json!({
+            "Reservations": {"NanoCPUs": cpus, "MemoryBytes": mem}
+        }))
+        .expect("resources"),
+    );
     spec
 }
 

@@ -101,7 +101,7 @@ fn service(i: usize, replicas: u64) -> Service {
     if is_constrained(i) {
         spec.task_template.placement = Some(Placement {
             constraints: vec![CONSTRAINT.into()],
-            preferences: vec![serde_json::json!({"Spread": {"SpreadDescriptor": SPREAD}})],
+            preferences: vec![shoal_api::PlacementPreference::spread(SPREAD)],
             ..Default::default()
         });
     }

@@ -29,8 +29,7 @@ impl Rules {
             spread: p
                 .preferences
                 .iter()
-                .filter_map(|v| v.pointer("/Spread/SpreadDescriptor"))
-                .filter_map(|v| v.as_str())
+                .filter_map(|p| p.spread_descriptor())
                 .map(str::to_string)
                 .collect(),
             max_replicas: p.max_replicas.unwrap_or(0),

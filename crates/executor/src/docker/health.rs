@@ -61,9 +61,17 @@ pub(crate) async fn until_unhealthy(docker: &Docker, target: &str) {
     }
 }
 
-/// The service's `Healthcheck` JSON as the engine's `HealthConfig` (`None`: keep the image's).
-pub(crate) fn config(healthcheck: Option<&serde_json::Value>) -> Option<HealthConfig> {
-    serde_json::from_value(healthcheck?.clone()).ok()
+/// The service's `Healthcheck` as the engine's `HealthConfig` (`None`: keep the image's).
+pub(crate) fn config(healthcheck: Option<&shoal_api::HealthConfig>) -> Option<HealthConfig> {
+    let hc = healthcheck?;
+    Some(HealthConfig {
+        test: hc.test.clone(),
+        interval: hc.interval,
+        timeout: hc.timeout,
+        retries: hc.retries,
+        start_period: hc.start_period,
+        start_interval: hc.start_interval,
+    })
 }
 
 #[cfg(test)]
@@ -103,8 +111,11 @@ mod tests {
     #[test]
     fn passes_the_spec_through() {
         let c = config(Some(
-            &json!({"Test": ["CMD-SHELL", "true"], "Interval": 1_000_000_000i64,
+            &serde_json::from_value(
+                json!({"Test": ["CMD-SHELL", "true"], "Interval": 1_000_000_000i64,
             "Retries": 2}),
+            )
+            .expect("health config"),
         ))
         .unwrap();
         assert_eq!(c.test, Some(vec!["CMD-SHELL".into(), "true".into()]));

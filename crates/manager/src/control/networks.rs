@@ -155,33 +155,21 @@ pub async fn remove(m: &Manager, reference: &str) -> Result<(), ControlError> {
 /// The network targets of a service spec (`TaskTemplate.Networks[].Target`).
 fn attachments(spec: &ServiceSpec) -> Vec<String> {
     spec.task_template
-        .extra
-        .get("Networks")
-        .and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|n| n.get("Target").and_then(|t| t.as_str()))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+        .networks
+        .iter()
+        .flatten()
+        .map(|n| n.target.clone())
+        .collect()
 }
 
 /// Resolves a spec's network targets (ID, name or prefix) to network IDs, as Docker stores
 /// them; an unknown network is refused.
 pub fn resolve_attachments(st: &State, spec: &mut ServiceSpec) -> Result<(), ControlError> {
-    let Some(nets) = spec
-        .task_template
-        .extra
-        .get_mut("Networks")
-        .and_then(|v| v.as_array_mut())
-    else {
-        return Ok(());
-    };
-    for n in nets.iter_mut() {
-        let Some(target) = n.get("Target").and_then(|t| t.as_str()).map(str::to_string) else {
+    for n in spec.task_template.networks.iter_mut().flatten() {
+        if n.target.is_empty() {
             continue;
-        };
+        }
+        let target = n.target.clone();
         let id = resolve_id(st, Kind::Network, &target)
             .map_err(|_| ControlError::invalid(format!("network {target} not found")))?;
         if st.networks[&id].ingress {
@@ -189,7 +177,7 @@ pub fn resolve_attachments(st: &State, spec: &mut ServiceSpec) -> Result<(), Con
                 "service cannot be explicitly attached to the ingress network",
             ));
         }
-        n["Target"] = serde_json::Value::String(id);
+        n.target = id;
     }
     Ok(())
 }

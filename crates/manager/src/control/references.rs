@@ -7,8 +7,10 @@
 
 use super::{resolve_id, single, ControlError};
 use crate::manager::Manager;
-use serde_json::Value;
-use shoal_api::{Secret, SecretSpec, ServiceSpec, Task};
+use base64::Engine as _;
+use shoal_api::{
+    Assignment, ContainerSpec, Reference, Secret, SecretSpec, ServiceSpec, Task, TaskFileData,
+};
 use shoal_store::{Op, State};
 use std::collections::BTreeMap;
 
@@ -20,31 +22,10 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn key(self) -> &'static str {
-        match self {
-            Kind::Secret => "Secrets",
-            Kind::Config => "Configs",
-        }
-    }
-
     fn word(self) -> &'static str {
         match self {
             Kind::Secret => "secret",
             Kind::Config => "config",
-        }
-    }
-
-    fn id_key(self) -> &'static str {
-        match self {
-            Kind::Secret => "SecretID",
-            Kind::Config => "ConfigID",
-        }
-    }
-
-    fn name_key(self) -> &'static str {
-        match self {
-            Kind::Secret => "SecretName",
-            Kind::Config => "ConfigName",
         }
     }
 
@@ -61,11 +42,22 @@ impl Kind {
             Kind::Config => shoal_store::Kind::Config,
         }
     }
-}
 
-/// The references of `kind` in a container spec's extra members, to edit.
-fn refs_mut(extra: &mut serde_json::Map<String, Value>, kind: Kind) -> Option<&mut Vec<Value>> {
-    extra.get_mut(kind.key()).and_then(Value::as_array_mut)
+    /// The references of this kind a container spec makes.
+    fn refs(self, c: &ContainerSpec) -> Vec<&dyn Reference> {
+        match self {
+            Kind::Secret => c.secrets.iter().flatten().map(|r| r as _).collect(),
+            Kind::Config => c.configs.iter().flatten().map(|r| r as _).collect(),
+        }
+    }
+
+    /// The same, to edit.
+    fn refs_mut(self, c: &mut ContainerSpec) -> Vec<&mut dyn Reference> {
+        match self {
+            Kind::Secret => c.secrets.iter_mut().flatten().map(|r| r as _).collect(),
+            Kind::Config => c.configs.iter_mut().flatten().map(|r| r as _).collect(),
+        }
+    }
 }
 
 /// `POST /secrets|configs/{id}/update`: only the labels may change.
@@ -119,19 +111,9 @@ pub async fn remove(m: &Manager, kind: Kind, reference: &str) -> Result<(), Cont
 /// name was given (and the name when only the ID was).
 pub fn resolve(st: &State, spec: &mut ServiceSpec) -> Result<(), ControlError> {
     for kind in [Kind::Secret, Kind::Config] {
-        let Some(refs) = refs_mut(&mut spec.task_template.container_spec.extra, kind) else {
-            continue;
-        };
-        for r in refs.iter_mut() {
-            let id = r
-                .get(kind.id_key())
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            let name = r
-                .get(kind.name_key())
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            let objects = kind.objects(st);
+        let objects = kind.objects(st);
+        for r in kind.refs_mut(&mut spec.task_template.container_spec) {
+            let (id, name) = (r.id(), r.name());
             let found = objects.get(id).or_else(|| {
                 objects
                     .values()
@@ -144,8 +126,8 @@ pub fn resolve(st: &State, spec: &mut ServiceSpec) -> Result<(), ControlError> {
                     kind.word()
                 )));
             };
-            r[kind.id_key()] = obj.id.clone().into();
-            r[kind.name_key()] = obj.spec.name.clone().into();
+            r.set_id(obj.id.clone());
+            r.set_name(obj.spec.name.clone());
         }
     }
     Ok(())
@@ -156,16 +138,9 @@ pub fn users(st: &State, kind: Kind, id: &str) -> Vec<String> {
     st.services
         .values()
         .filter(|s| {
-            s.spec
-                .task_template
-                .container_spec
-                .extra
-                .get(kind.key())
-                .and_then(|v| v.as_array())
-                .is_some_and(|refs| {
-                    refs.iter()
-                        .any(|r| r.get(kind.id_key()).and_then(|v| v.as_str()) == Some(id))
-                })
+            kind.refs(&s.spec.task_template.container_spec)
+                .iter()
+                .any(|r| r.id() == id)
         })
         .map(|s| s.spec.name.clone())
         .collect()
@@ -189,23 +164,28 @@ pub fn refuse_if_used(st: &State, kind: Kind, id: &str) -> Result<(), ControlErr
     )))
 }
 
-/// The task as its node gets it: each secret and config reference carries the data
-/// (`ShoalData`, base64) the agent writes into the task's filesystem.
-pub fn with_data(st: &State, task: &Task) -> Task {
-    let mut t = task.clone();
-    for kind in [Kind::Secret, Kind::Config] {
-        let Some(refs) = refs_mut(&mut t.spec.container_spec.extra, kind) else {
-            continue;
-        };
-        for r in refs.iter_mut() {
-            let id = r
-                .get(kind.id_key())
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            if let Some(data) = kind.objects(st).get(id).and_then(|o| o.spec.data.clone()) {
-                r["ShoalData"] = data.into();
-            }
-        }
+/// The task as its node gets it: beside the task, the data of each secret and config it
+/// references (decoded from the stored base64), which the agent writes into the task's
+/// filesystem.
+pub fn assignment(st: &State, task: &Task) -> Assignment {
+    let data = |kind: Kind| -> Vec<TaskFileData> {
+        kind.refs(&task.spec.container_spec)
+            .iter()
+            .filter_map(|r| {
+                let stored = kind.objects(st).get(r.id())?.spec.data.as_deref()?;
+                let data = base64::engine::general_purpose::STANDARD
+                    .decode(stored)
+                    .ok()?;
+                Some(TaskFileData {
+                    id: r.id().to_string(),
+                    data,
+                })
+            })
+            .collect()
+    };
+    Assignment {
+        task: task.clone(),
+        secrets: data(Kind::Secret),
+        configs: data(Kind::Config),
     }
-    t
 }

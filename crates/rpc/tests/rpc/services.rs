@@ -104,9 +104,9 @@ impl Dispatcher for TestDispatcher {
                     ..Default::default()
                 })
                 .collect();
-            let tasks_json = json::encode("task list", &tasks)?;
+            let assignments_json = json::encode("task list", &tasks)?;
             tx.send(Ok(Assignments {
-                tasks_json,
+                assignments_json,
                 ..Default::default()
             }))
             .await

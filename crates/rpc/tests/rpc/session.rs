@@ -32,7 +32,8 @@ async fn session_streams_in_order_and_notices_the_client_leaving() {
 
     for expected in [1, 2] {
         let message = stream.message().await.unwrap().expect("a task set");
-        let tasks: Vec<shoal_api::Task> = json::decode("tasks_json", &message.tasks_json).unwrap();
+        let tasks: Vec<shoal_api::Task> =
+            json::decode("assignments_json", &message.assignments_json).unwrap();
         assert_eq!(tasks.len(), expected);
         assert!(tasks.iter().all(|t| t.node_id == WORKER_ID));
     }

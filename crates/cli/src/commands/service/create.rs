@@ -11,12 +11,11 @@ use serde_json::Value;
 
 pub async fn run(ctx: &mut Ctx, flags: CreateFlags) -> anyhow::Result<()> {
     let mut spec = create_spec(&flags, &World::process())?;
-    if let Some(Value::Array(nets)) = spec.task_template.extra.get_mut("Networks") {
+    if let Some(nets) = &mut spec.task_template.networks {
         for net in nets.iter_mut() {
-            let target = net["Target"].as_str().unwrap_or_default().to_string();
-            net["Target"] = Value::String(network_id(ctx, &target).await?);
+            net.target = network_id(ctx, &net.target).await?;
         }
-        nets.sort_by(|a, b| a["Target"].as_str().cmp(&b["Target"].as_str()));
+        nets.sort_by(|a, b| a.target.cmp(&b.target));
     }
     let resp: Value = ctx
         .client

@@ -97,15 +97,11 @@ async fn network_names(ctx: &Ctx, service: &Service) -> BTreeMap<String, String>
     let targets: Vec<String> = service
         .spec
         .task_template
-        .extra
-        .get("Networks")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|n| n["Target"].as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
+        .networks
+        .iter()
+        .flatten()
+        .map(|n| n.target.clone())
+        .collect();
     for target in targets {
         let path = format!("/networks/{}?scope=swarm", query_escape(&target));
         if let Ok(net) = ctx.client.get_json::<Value>(&path).await {

@@ -22,6 +22,7 @@ pub mod rm;
 pub mod rollback;
 pub mod scale;
 pub mod spec;
+pub mod typed;
 pub mod update;
 pub mod update_spec;
 

@@ -6,7 +6,7 @@ use crate::commands::goparse::bytes_size;
 use crate::duration::{format_nanos, human_ago};
 use crate::template::go_float;
 use serde_json::Value;
-use shoal_api::{ModeKind, Service, Timestamp, UpdateConfig};
+use shoal_api::{ModeKind, Reference, ResourceRequirements, Service, Timestamp, UpdateConfig};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -62,10 +62,7 @@ pub fn render(s: &Service, network_names: &BTreeMap<String, String>, now: Timest
         let prefs: Vec<String> = p
             .preferences
             .iter()
-            .filter_map(|p| {
-                p.pointer("/Spread/SpreadDescriptor")
-                    .and_then(Value::as_str)
-            })
+            .filter_map(|p| p.spread_descriptor())
             .map(|d| format!("spread={d}"))
             .collect();
         if !prefs.is_empty() {
@@ -132,35 +129,28 @@ pub fn render(s: &Service, network_names: &BTreeMap<String, String>, now: Timest
             let _ = write!(o, "\n {k}: {v}");
         }
     }
-    if let Some(Value::Array(mounts)) = cs.extra.get("Mounts").filter(|v| non_empty(v)) {
+    let mounts = cs.mounts.as_deref().unwrap_or_default();
+    if !mounts.is_empty() {
         o.push_str("\nMounts:");
         for m in mounts {
             let _ = write!(
                 o,
                 "\n Target:\t{}\n  Source:\t{}\n  ReadOnly:\t{}\n  Type:\t\t{}",
-                str_at(m, "Target"),
-                str_at(m, "Source"),
-                m["ReadOnly"].as_bool().unwrap_or(false),
-                str_at(m, "Type")
+                m.target.as_deref().unwrap_or_default(),
+                m.source.as_deref().unwrap_or_default(),
+                m.read_only.unwrap_or(false),
+                m.r#type.as_deref().unwrap_or_default()
             );
         }
     }
-    for (field, title, name_key) in [
-        ("Configs", "Configs", "ConfigName"),
-        ("Secrets", "Secrets", "SecretName"),
-    ] {
-        if let Some(Value::Array(refs)) = cs.extra.get(field).filter(|v| non_empty(v)) {
+    let configs: Vec<&dyn Reference> = cs.configs.iter().flatten().map(|r| r as _).collect();
+    let secrets: Vec<&dyn Reference> = cs.secrets.iter().flatten().map(|r| r as _).collect();
+    for (title, refs) in [("Configs", configs), ("Secrets", secrets)] {
+        if !refs.is_empty() {
             let _ = write!(o, "\n{title}:");
             for r in refs {
-                let target = r
-                    .pointer("/File/Name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let _ = write!(
-                    o,
-                    "\n Target:\t{target}\n  Source:\t{}",
-                    str_at(r, name_key)
-                );
+                let target = r.file().map(|f| f.name.as_str()).unwrap_or_default();
+                let _ = write!(o, "\n Target:\t{target}\n  Source:\t{}", r.name());
             }
         }
     }
@@ -189,21 +179,16 @@ pub fn render(s: &Service, network_names: &BTreeMap<String, String>, now: Timest
     }
     resources(&mut o, task.resources.as_ref());
     let networks: Vec<String> = task
-        .extra
-        .get("Networks")
-        .and_then(Value::as_array)
-        .map(|nets| {
-            nets.iter()
-                .map(|n| {
-                    let target = str_at(n, "Target");
-                    network_names
-                        .get(target)
-                        .cloned()
-                        .unwrap_or_else(|| target.to_string())
-                })
-                .collect()
+        .networks
+        .iter()
+        .flatten()
+        .map(|n| {
+            network_names
+                .get(&n.target)
+                .cloned()
+                .unwrap_or_else(|| n.target.clone())
         })
-        .unwrap_or_default();
+        .collect();
     if !networks.is_empty() {
         o.push_str("\nNetworks:");
         for n in &networks {
@@ -231,20 +216,21 @@ pub fn render(s: &Service, network_names: &BTreeMap<String, String>, now: Timest
         }
         o.push(' ');
     }
-    if let Some(hc) = cs.extra.get("Healthcheck").filter(|v| v.is_object()) {
-        let dur = |k: &str| format_nanos(hc[k].as_i64().unwrap_or(0));
+    if let Some(hc) = &cs.healthcheck {
+        let dur = |n: Option<i64>| format_nanos(n.unwrap_or(0));
         let _ = write!(
             o,
             "\n Healthcheck:\n  Interval = {}\n  Retries = {}\n  StartPeriod =\t{}\n  Timeout =\t{}",
-            dur("Interval"),
-            hc["Retries"].as_i64().unwrap_or(0),
-            dur("StartPeriod"),
-            dur("Timeout")
+            dur(hc.interval),
+            hc.retries.unwrap_or(0),
+            dur(hc.start_period),
+            dur(hc.timeout)
         );
-        if let Some(Value::Array(tests)) = hc.get("Test").filter(|v| non_empty(v)) {
+        let tests = hc.test.as_deref().unwrap_or_default();
+        if !tests.is_empty() {
             o.push_str("\n  Tests:");
             for t in tests {
-                let _ = write!(o, "\n\t Test = {}", t.as_str().unwrap_or_default());
+                let _ = write!(o, "\n\t Test = {t}");
             }
             o.push(' ');
         }
@@ -325,12 +311,25 @@ fn capabilities(o: &mut String, extra: &serde_json::Map<String, Value>) {
     }
 }
 
-fn resources(o: &mut String, res: Option<&Value>) {
+fn resources(o: &mut String, res: Option<&ResourceRequirements>) {
+    let amount =
+        |a: Option<&shoal_api::ResourceAmounts>,
+         f: fn(&shoal_api::ResourceAmounts) -> Option<i64>| { a.and_then(f).unwrap_or(0) };
+    let (limits, reservations) = (
+        res.and_then(|r| r.limits.as_ref()),
+        res.and_then(|r| r.reservations.as_ref()),
+    );
     let num = |section: &str, key: &str| -> i64 {
-        res.and_then(|r| r.get(section))
-            .and_then(|s| s.get(key))
-            .and_then(Value::as_i64)
-            .unwrap_or(0)
+        let a = if section == "Limits" {
+            limits
+        } else {
+            reservations
+        };
+        match key {
+            "NanoCPUs" => amount(a, |a| a.nano_cpus),
+            "MemoryBytes" => amount(a, |a| a.memory_bytes),
+            _ => amount(a, |a| a.pids),
+        }
     };
     if res.is_some() {
         o.push_str("\nResources:");

@@ -10,6 +10,7 @@ use super::mounts::parse_mount;
 use super::parse::{validate_env, validate_label, FlagParser};
 use super::parts;
 use super::ports::parse_publish;
+use super::typed::from_json;
 use crate::commands::display::tagged_image;
 use crate::commands::errors::Usage;
 use serde_json::{json, Value};
@@ -184,7 +185,7 @@ pub fn create_spec(flags: &CreateFlags, world: &World<'_>) -> anyhow::Result<Ser
         cs.extra.insert("ReadOnly".into(), json!(true));
     }
     if !mounts.is_empty() {
-        cs.extra.insert("Mounts".into(), json!(mounts));
+        cs.mounts = Some(from_json("--mount", json!(mounts))?);
     }
     for (kind, values) in [
         (file_refs::Kind::Secret, &flags.secret),
@@ -196,11 +197,14 @@ pub fn create_spec(flags: &CreateFlags, world: &World<'_>) -> anyhow::Result<Ser
                 .map(|v| file_refs::parse(kind, v))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(anyhow::Error::msg)?;
-            cs.extra.insert(kind.key().into(), json!(refs));
+            match kind {
+                file_refs::Kind::Secret => cs.secrets = Some(from_json("--secret", json!(refs))?),
+                file_refs::Kind::Config => cs.configs = Some(from_json("--config", json!(refs))?),
+            }
         }
     }
     if let Some(hc) = healthcheck {
-        cs.extra.insert("Healthcheck".into(), hc);
+        cs.healthcheck = Some(from_json("health check", hc)?);
     }
     cs.extra
         .insert("Init".into(), json!(common.init.unwrap_or(false)));
@@ -208,18 +212,18 @@ pub fn create_spec(flags: &CreateFlags, world: &World<'_>) -> anyhow::Result<Ser
 
     let mut task = TaskSpec {
         container_spec: cs,
-        resources,
+        resources: resources.map(|r| from_json("resources", r)).transpose()?,
         restart_policy,
         placement: Some(Placement {
             constraints: flags.constraint.clone(),
-            preferences: prefs,
+            preferences: from_json("--placement-pref", json!(prefs))?,
             max_replicas: common.replicas_max_per_node(),
             ..Default::default()
         }),
         ..Default::default()
     };
     if !networks.is_empty() {
-        task.extra.insert("Networks".into(), json!(networks));
+        task.networks = Some(from_json("--network", json!(networks))?);
     }
 
     Ok(ServiceSpec {

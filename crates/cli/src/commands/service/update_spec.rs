@@ -9,6 +9,7 @@ use super::mounts::{parse_mount, update_mounts};
 use super::parse::{validate_env, validate_label, FlagParser};
 use super::parts;
 use super::ports::{parse_publish, update_ports};
+use super::typed::{from_json, to_json};
 use crate::commands::display::tagged_image;
 use crate::commands::errors::Usage;
 use crate::commands::shlex;
@@ -117,15 +118,10 @@ pub fn apply(spec: &mut ServiceSpec, flags: &UpdateFlags, c: &Checked) -> anyhow
         cs.extra.insert("Init".into(), json!(v));
     }
     if !c.mount_add.is_empty() || !flags.mount_rm.is_empty() {
-        let existing: Vec<Value> = cs
-            .extra
-            .get("Mounts")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let existing: Vec<Value> = cs.mounts.iter().flatten().map(to_json).collect();
         let mounts =
             update_mounts(&existing, &c.mount_add, &flags.mount_rm).map_err(anyhow::Error::msg)?;
-        cs.extra.insert("Mounts".into(), json!(mounts));
+        cs.mounts = Some(from_json("--mount", json!(mounts))?);
     }
     for (kind, add, rm) in [
         (file_refs::Kind::Secret, &flags.secret_add, &flags.secret_rm),
@@ -134,17 +130,18 @@ pub fn apply(spec: &mut ServiceSpec, flags: &UpdateFlags, c: &Checked) -> anyhow
         if add.is_empty() && rm.is_empty() {
             continue;
         }
-        let existing: Vec<Value> = cs
-            .extra
-            .get(kind.key())
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let refs = file_refs::update(kind, &existing, add, rm).map_err(anyhow::Error::msg)?;
-        cs.extra.insert(kind.key().into(), json!(refs));
+        let existing: Vec<Value> = match kind {
+            file_refs::Kind::Secret => cs.secrets.iter().flatten().map(to_json).collect(),
+            file_refs::Kind::Config => cs.configs.iter().flatten().map(to_json).collect(),
+        };
+        let refs = json!(file_refs::update(kind, &existing, add, rm).map_err(anyhow::Error::msg)?);
+        match kind {
+            file_refs::Kind::Secret => cs.secrets = Some(from_json("--secret", refs)?),
+            file_refs::Kind::Config => cs.configs = Some(from_json("--config", refs)?),
+        }
     }
 
-    task.resources = container::resources(
+    let resources = container::resources(
         &ResourceOpts {
             limit_cpu: common.limit_cpu,
             limit_memory: common.limit_memory,
@@ -152,9 +149,14 @@ pub fn apply(spec: &mut ServiceSpec, flags: &UpdateFlags, c: &Checked) -> anyhow
             reserve_cpu: common.reserve_cpu,
             reserve_memory: common.reserve_memory,
         },
-        Some(task.resources.take().unwrap_or_else(|| json!({}))),
+        Some(
+            task.resources
+                .take()
+                .map_or_else(|| json!({}), |r| to_json(&r)),
+        ),
     )
     .filter(|r| r.as_object().is_some_and(|m| !m.is_empty()));
+    task.resources = resources.map(|r| from_json("resources", r)).transpose()?;
     if let Some(g) = common.stop_grace {
         task.container_spec.stop_grace_period = Some(g);
     }
@@ -174,8 +176,14 @@ pub fn apply(spec: &mut ServiceSpec, flags: &UpdateFlags, c: &Checked) -> anyhow
     }
     if !c.pref_add.is_empty() || !c.pref_rm.is_empty() {
         let placement = task.placement.get_or_insert_with(Placement::default);
-        placement.preferences.retain(|p| !c.pref_rm.contains(p));
-        placement.preferences.extend(c.pref_add.iter().cloned());
+        placement
+            .preferences
+            .retain(|p| !c.pref_rm.contains(&to_json(p)));
+        for p in &c.pref_add {
+            placement
+                .preferences
+                .push(from_json("--placement-pref-add", p.clone())?);
+        }
     }
     if let Some(n) = common.replicas {
         match spec.mode.kind() {
@@ -211,10 +219,11 @@ pub fn apply(spec: &mut ServiceSpec, flags: &UpdateFlags, c: &Checked) -> anyhow
         task.force_update += 1;
     }
     let cs = &mut task.container_spec;
-    if let Some(hc) = container::update_healthcheck(&common.health, cs.extra.remove("Healthcheck"))
-        .map_err(anyhow::Error::msg)?
+    let base = cs.healthcheck.take().map(|h| to_json(&h));
+    if let Some(hc) =
+        container::update_healthcheck(&common.health, base).map_err(anyhow::Error::msg)?
     {
-        cs.extra.insert("Healthcheck".into(), hc);
+        cs.healthcheck = Some(from_json("health check", hc)?);
     }
     for (key, v) in [("TTY", common.tty), ("ReadOnly", common.read_only)] {
         match v {

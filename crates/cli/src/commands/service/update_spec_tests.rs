@@ -137,11 +137,11 @@ fn policies_and_resources() {
         Some("start-first")
     );
     assert_eq!(
-        s.task_template.resources,
-        Some(json!({"Limits": {"MemoryBytes": 67108864}}))
+        serde_json::to_value(&s.task_template.resources).unwrap(),
+        json!({"Limits": {"MemoryBytes": 67108864}})
     );
     assert_eq!(
-        s.task_template.container_spec.extra["Healthcheck"],
+        serde_json::to_value(&s.task_template.container_spec.healthcheck).unwrap(),
         json!({"Test": ["CMD-SHELL", "true"]})
     );
     // A second update keeps the earlier settings.
