@@ -2,6 +2,7 @@
 //! bad flag value exits 125 with the usage line, a wrong argument count
 //! names the command, and some errors carry their own exit status.
 
+use shoal_gocompat::strconv::quote as go_quote;
 use std::fmt;
 
 /// An error printed exactly as its message, exiting with `code` (docker's
@@ -96,29 +97,6 @@ impl Usage {
     }
 }
 
-/// Go's `%q`/`strconv.Quote` for the ASCII-and-printable-Unicode text flag
-/// values usually are: quotes and backslashes escaped, control characters
-/// as `\n`, `\t` or `\x..`.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,11 +142,5 @@ mod tests {
         let e = upd.check_args(2, 1, Some(1)).unwrap_err().to_string();
         assert!(e.starts_with("shoal: 'shoal service update' requires 1 argument\n"));
         assert!(upd.check_args(1, 1, Some(1)).is_ok());
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(go_quote("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
-        assert_eq!(go_quote("é"), "\"é\"");
     }
 }

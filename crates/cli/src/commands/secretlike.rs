@@ -7,14 +7,14 @@ use crate::client::{query_escape, with_query};
 use crate::commands::display::natural_cmp;
 use crate::commands::errors::Usage;
 use crate::commands::filters;
+use crate::commands::flags::kv_map;
 use crate::commands::inspect::{self as inspect_fmt, Fetched};
-use crate::commands::service::parts::kv_map;
 use crate::commands::{Ctx, StatusError};
-use crate::duration::human_ago;
 use base64::Engine;
 use clap::Args;
 use serde_json::{json, Value};
 use shoal_api::{Secret, Timestamp};
+use shoal_gocompat::duration::human_ago;
 use std::fmt::Write as _;
 use std::io::Read;
 

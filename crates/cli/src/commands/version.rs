@@ -2,10 +2,10 @@
 //! `docker version` (tab-aligned, minimum width 20).
 
 use crate::commands::{Ctx, StatusError};
-use crate::table::TabWriter;
-use crate::template;
 use clap::Args;
 use serde_json::{json, Value};
+use shoal_gocompat::tabwriter::TabWriter;
+use shoal_gocompat::template;
 use std::fmt::Write as _;
 
 #[derive(Args, Debug, Clone, Default)]

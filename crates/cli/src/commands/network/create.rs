@@ -3,13 +3,12 @@
 //! new network's ID. The driver is sent as given; the daemon decides which it accepts.
 
 use crate::commands::errors::Usage;
-use crate::commands::service::parse::{validate_label, FlagParser};
-use crate::commands::service::parts::kv_map;
-use crate::commands::shlex::csv_fields;
+use crate::commands::flags::{kv_map, validate_label, FlagParser};
 use crate::commands::Ctx;
 use clap::Args;
 use serde_json::Value;
 use shoal_api::network::{Ipam, IpamConfig, NetworkCreate};
+use shoal_gocompat::csv;
 use std::net::IpAddr;
 
 pub const USAGE: Usage = Usage::new(
@@ -84,7 +83,7 @@ impl Default for CreateArgs {
 fn string_slice(flag: &str, values: &[String]) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     for v in values.iter().filter(|v| !v.is_empty()) {
-        out.extend(csv_fields(v).map_err(|why| USAGE.flag_error(flag, v, why))?);
+        out.extend(csv::fields(v).map_err(|why| USAGE.flag_error(flag, v, why))?);
     }
     Ok(out)
 }

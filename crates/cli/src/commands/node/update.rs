@@ -4,11 +4,12 @@
 
 use super::{path, reference};
 use crate::client::with_query;
-use crate::commands::errors::{go_quote, Usage};
-use crate::commands::service::parts::kv_map;
+use crate::commands::errors::Usage;
+use crate::commands::flags::kv_map;
 use crate::commands::Ctx;
 use clap::Args;
 use shoal_api::{Availability, Node, NodeRole, NodeSpec};
+use shoal_gocompat::strconv::quote as go_quote;
 
 pub const USAGE: Usage = Usage::new("shoal node update", "shoal node update [OPTIONS] NODE");
 

@@ -7,11 +7,11 @@ use super::container::{self, ResourceOpts};
 use super::file_refs;
 use super::flags::CreateFlags;
 use super::mounts::parse_mount;
-use super::parse::{validate_env, validate_label, FlagParser};
 use super::parts;
 use super::ports::parse_publish;
 use crate::commands::display::tagged_image;
 use crate::commands::errors::Usage;
+use crate::commands::flags::{kv_map, validate_env, validate_label, FlagParser};
 use serde_json::{json, Value};
 use shoal_api::{ContainerSpec, EndpointSpec, Placement, ServiceSpec, TaskSpec};
 
@@ -55,7 +55,7 @@ pub fn parse_network(value: &str) -> Result<Value, String> {
     let mut target = String::new();
     let mut aliases = Vec::new();
     let mut driver_opts = serde_json::Map::new();
-    for field in crate::commands::shlex::csv_fields(value)? {
+    for field in shoal_gocompat::csv::fields(value)? {
         let (key, val) = field
             .split_once('=')
             .ok_or_else(|| format!("invalid field '{field}' must be a key=value pair"))?;
@@ -163,7 +163,7 @@ pub fn create_spec(flags: &CreateFlags, world: &World<'_>) -> anyhow::Result<Ser
 
     let mut cs = ContainerSpec {
         image: tagged_image(&flags.args[0]),
-        labels: parts::kv_map(&container_labels),
+        labels: kv_map(&container_labels),
         command: common.entrypoint.clone().unwrap_or_default(),
         args: flags.args[1..].to_vec(),
         hostname: common.hostname.clone().unwrap_or_default(),
@@ -224,7 +224,7 @@ pub fn create_spec(flags: &CreateFlags, world: &World<'_>) -> anyhow::Result<Ser
 
     Ok(ServiceSpec {
         name: flags.name.clone().unwrap_or_default(),
-        labels: parts::kv_map(&labels),
+        labels: kv_map(&labels),
         task_template: task,
         mode,
         update_config,

@@ -6,14 +6,14 @@ use super::container::{self, ResourceOpts};
 use super::file_refs;
 use super::flags::UpdateFlags;
 use super::mounts::{parse_mount, update_mounts};
-use super::parse::{validate_env, validate_label, FlagParser};
 use super::parts;
 use super::ports::{parse_publish, update_ports};
 use crate::commands::display::tagged_image;
 use crate::commands::errors::Usage;
-use crate::commands::shlex;
+use crate::commands::flags::{kv_map, validate_env, validate_label, FlagParser};
 use serde_json::{json, Value};
 use shoal_api::{EndpointSpec, ModeKind, Placement, ServiceSpec};
+use shoal_gocompat::shlex;
 
 pub const USAGE: Usage = Usage::new(
     "shoal service update",
@@ -88,12 +88,12 @@ fn remove_keys(map: &mut std::collections::BTreeMap<String, String>, keys: &[Str
 pub fn apply(spec: &mut ServiceSpec, flags: &UpdateFlags, c: &Checked) -> anyhow::Result<()> {
     let common = &c.common;
     remove_keys(&mut spec.labels, &flags.label_rm);
-    spec.labels.extend(parts::kv_map(&c.label_add));
+    spec.labels.extend(kv_map(&c.label_add));
 
     let task = &mut spec.task_template;
     let cs = &mut task.container_spec;
     remove_keys(&mut cs.labels, &flags.container_label_rm);
-    cs.labels.extend(parts::kv_map(&c.container_label_add));
+    cs.labels.extend(kv_map(&c.container_label_add));
     if let Some(image) = &flags.image {
         cs.image = image.clone();
     }

@@ -4,10 +4,11 @@
 use super::join_token::print_join_command;
 use super::{parse_availability, parse_node_addr};
 use crate::commands::errors::Usage;
-use crate::commands::service::parse::FlagParser;
-use crate::commands::{goparse, Ctx};
+use crate::commands::flags::FlagParser;
+use crate::commands::Ctx;
 use clap::Args;
 use serde_json::{json, Map, Value};
+use shoal_gocompat::strconv;
 
 pub const USAGE: Usage = Usage::new("shoal swarm init", "shoal swarm init [OPTIONS]");
 
@@ -120,20 +121,20 @@ pub fn spec_flags(
     p: &FlagParser<'_>,
     a: &SpecArgs,
 ) -> Result<SpecFlags, crate::commands::StatusError> {
-    use crate::commands::service::parse::duration;
+    use crate::commands::flags::duration;
     Ok(SpecFlags {
         task_history_limit: p.opt(
             "--task-history-limit",
             &a.task_history_limit,
-            goparse::parse_int,
+            strconv::parse_int,
         )?,
         dispatcher_heartbeat: p.opt("--dispatcher-heartbeat", &a.dispatcher_heartbeat, duration)?,
         snapshot_interval: p.opt(
             "--snapshot-interval",
             &a.snapshot_interval,
-            goparse::parse_uint,
+            strconv::parse_uint,
         )?,
-        max_snapshots: p.opt("--max-snapshots", &a.max_snapshots, goparse::parse_uint)?,
+        max_snapshots: p.opt("--max-snapshots", &a.max_snapshots, strconv::parse_uint)?,
         cert_expiry: p.opt("--cert-expiry", &a.cert_expiry, duration)?,
         autolock: None,
     })
@@ -147,7 +148,7 @@ pub fn request(args: &InitArgs) -> anyhow::Result<Value> {
     let mask = p.opt(
         "--default-addr-pool-mask-length",
         &args.default_addr_pool_mask_length,
-        goparse::parse_uint,
+        strconv::parse_uint,
     )?;
     USAGE.check_args(args.extra.len(), 0, Some(0))?;
     if args.autolock {

@@ -2,7 +2,7 @@
 
 use super::{parse_availability, parse_node_addr};
 use crate::commands::errors::Usage;
-use crate::commands::service::parse::FlagParser;
+use crate::commands::flags::FlagParser;
 use crate::commands::Ctx;
 use clap::Args;
 use serde_json::{json, Value};

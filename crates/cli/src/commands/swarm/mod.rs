@@ -107,7 +107,7 @@ pub fn parse_availability(value: &str) -> Result<String, String> {
         "active" | "pause" | "drain" => Ok(lower),
         _ => Err(format!(
             "invalid availability {}, only active, pause and drain are supported",
-            crate::commands::errors::go_quote(value)
+            shoal_gocompat::strconv::quote(value)
         )),
     }
 }

@@ -4,7 +4,7 @@
 use super::init::{spec_flags, unlock_message, SpecArgs};
 use crate::client::with_query;
 use crate::commands::errors::Usage;
-use crate::commands::service::parse::FlagParser;
+use crate::commands::flags::FlagParser;
 use crate::commands::Ctx;
 use clap::Args;
 use serde_json::Value;
