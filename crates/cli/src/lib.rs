@@ -14,6 +14,7 @@ pub mod client;
 pub mod commands;
 
 pub use app::{run, ClientCommand};
+pub use commands::{CliError, CliResult};
 
 /// Where the daemon listens when neither `-H` nor `SHOAL_HOST` says.
 pub const DEFAULT_HOST: &str = "unix:///run/shoal/shoal.sock";

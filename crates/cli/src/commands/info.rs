@@ -212,7 +212,7 @@ pub fn server_section(info: &Value) -> String {
     o
 }
 
-pub async fn run(ctx: &mut Ctx, args: InfoArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: InfoArgs) -> crate::commands::CliResult {
     if !args.format.is_empty() {
         let fmt = if args.format == "json" {
             template::JSON_FORMAT

@@ -22,4 +22,4 @@ pub mod task;
 pub mod version;
 
 pub use ctx::Ctx;
-pub use errors::{StatusError, Usage};
+pub use errors::{CliError, CliResult, StatusError, Usage};

@@ -100,7 +100,7 @@ pub fn render(client: &Value, server: Option<&Value>) -> String {
     tw.finish()
 }
 
-pub async fn run(ctx: &mut Ctx, args: VersionArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: VersionArgs) -> crate::commands::CliResult {
     let server = ctx.client.get_json::<Value>("/version").await;
     let api = server
         .as_ref()

@@ -85,7 +85,7 @@ pub async fn update_node(
     Ok(true)
 }
 
-pub async fn run(ctx: &mut Ctx, args: UpdateArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: UpdateArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.node.len(), 1, Some(1))?;
     let r = args.node[0].clone();
     update_node(ctx, &r, |_, node| {

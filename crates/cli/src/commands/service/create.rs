@@ -9,7 +9,7 @@ use crate::client::query_escape;
 use crate::commands::Ctx;
 use serde_json::Value;
 
-pub async fn run(ctx: &mut Ctx, flags: CreateFlags) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, flags: CreateFlags) -> crate::commands::CliResult {
     let mut spec = create_spec(&flags, &World::process())?;
     if let Some(Value::Array(nets)) = spec.task_template.extra.get_mut("Networks") {
         for net in nets.iter_mut() {

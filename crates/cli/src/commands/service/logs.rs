@@ -51,7 +51,7 @@ pub struct LogsArgs {
     pub target: Vec<String>,
 }
 
-pub async fn run(ctx: &mut Ctx, args: LogsArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: LogsArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.target.len(), 1, Some(1))?;
     let reference = &args.target[0];
     // A service by that name or id, else a task (as docker does).

@@ -55,7 +55,7 @@ pub fn set_replicas(service: &mut Service, n: u64) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn run(ctx: &mut Ctx, args: ScaleArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: ScaleArgs) -> crate::commands::CliResult {
     let pairs = split_pairs(&args.pairs)?;
     let mut errors = Vec::new();
     let mut scaled = Vec::new();

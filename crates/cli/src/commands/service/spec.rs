@@ -83,7 +83,10 @@ pub fn parse_network(value: &str) -> Result<Value, String> {
 
 /// Builds the spec. Errors are either a [`crate::commands::StatusError`]
 /// (flag errors, exit 125) or plain (exit 1).
-pub fn create_spec(flags: &CreateFlags, world: &World<'_>) -> anyhow::Result<ServiceSpec> {
+pub fn create_spec(
+    flags: &CreateFlags,
+    world: &World<'_>,
+) -> crate::commands::CliResult<ServiceSpec> {
     let p = FlagParser { usage: &USAGE };
     let common = p.common(&flags.common)?;
     let labels = p.each("-l, --label", &flags.label, validate_label)?;
@@ -146,7 +149,9 @@ pub fn create_spec(flags: &CreateFlags, world: &World<'_>) -> anyhow::Result<Ser
     let rollback_config =
         parts::update_config(&common.rollback, None, true).map_err(anyhow::Error::msg)?;
     if parts::is_job(&mode) && (update_config.is_some() || rollback_config.is_some()) {
-        anyhow::bail!("update and rollback configuration is not supported for jobs");
+        return Err(
+            anyhow::anyhow!("update and rollback configuration is not supported for jobs").into(),
+        );
     }
     let restart_policy =
         parts::restart_policy(&common.restart, None).map_err(anyhow::Error::msg)?;

@@ -25,7 +25,7 @@ pub const USAGE: Usage = Usage::new(
 pub fn check(
     flags: &UpdateFlags,
     lookup_env: &dyn Fn(&str) -> Option<String>,
-) -> anyhow::Result<Checked> {
+) -> crate::commands::CliResult<Checked> {
     let p = FlagParser { usage: &USAGE };
     let common = p.common(&flags.common)?;
     let checked = Checked {
@@ -58,7 +58,7 @@ pub fn check(
     };
     USAGE.check_args(flags.service.len(), 1, Some(1))?;
     if flags.rollback && flags.changes_spec() {
-        anyhow::bail!("other flags may not be combined with --rollback");
+        return Err(anyhow::anyhow!("other flags may not be combined with --rollback").into());
     }
     Ok(checked)
 }
@@ -85,7 +85,11 @@ fn remove_keys(map: &mut std::collections::BTreeMap<String, String>, keys: &[Str
 }
 
 /// Applies the update to `spec`. Errors are plain (exit 1).
-pub fn apply(spec: &mut ServiceSpec, flags: &UpdateFlags, c: &Checked) -> anyhow::Result<()> {
+pub fn apply(
+    spec: &mut ServiceSpec,
+    flags: &UpdateFlags,
+    c: &Checked,
+) -> crate::commands::CliResult<()> {
     let common = &c.common;
     remove_keys(&mut spec.labels, &flags.label_rm);
     spec.labels.extend(kv_map(&c.label_add));
@@ -182,7 +186,11 @@ pub fn apply(spec: &mut ServiceSpec, flags: &UpdateFlags, c: &Checked) -> anyhow
             ModeKind::Replicated(_) if spec.mode.replicated.is_some() => {
                 spec.mode = shoal_api::ServiceMode::replicated(n);
             }
-            _ => anyhow::bail!("replicas can only be used with replicated mode"),
+            _ => {
+                return Err(
+                    anyhow::anyhow!("replicas can only be used with replicated mode").into(),
+                )
+            }
         }
     }
     if let Some(m) = common.max_replicas {

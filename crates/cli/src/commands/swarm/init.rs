@@ -141,7 +141,7 @@ pub fn spec_flags(
 }
 
 /// The `POST /swarm/init` body for the flags.
-pub fn request(args: &InitArgs) -> anyhow::Result<Value> {
+pub fn request(args: &InitArgs) -> crate::commands::CliResult<Value> {
     let p = FlagParser { usage: &USAGE };
     let listen = p.opt("--listen-addr", &args.listen_addr, parse_node_addr)?;
     let mut spec_flags = spec_flags(&p, &args.spec)?;
@@ -172,7 +172,7 @@ pub fn request(args: &InitArgs) -> anyhow::Result<Value> {
     Ok(req)
 }
 
-pub async fn run(ctx: &mut Ctx, args: InitArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: InitArgs) -> crate::commands::CliResult {
     let req = request(&args)?;
     let node_id: String = match ctx.client.post_json("/swarm/init", &req).await {
         Ok(resp) => resp.json()?,
@@ -181,7 +181,7 @@ pub async fn run(ctx: &mut Ctx, args: InitArgs) -> anyhow::Result<()> {
             if msg.contains("could not choose an IP address to advertise")
                 || msg.contains("could not find the system's IP address")
             {
-                anyhow::bail!("{msg} - specify one with --advertise-addr");
+                return Err(anyhow::anyhow!("{msg} - specify one with --advertise-addr").into());
             }
             return Err(e.into());
         }
@@ -230,7 +230,7 @@ mod tests {
         args: InitArgs,
     }
 
-    fn req(a: &[&str]) -> anyhow::Result<Value> {
+    fn req(a: &[&str]) -> crate::commands::CliResult<Value> {
         let cmd = Cmd::try_parse_from(std::iter::once("init").chain(a.iter().copied()))?;
         request(&cmd.args)
     }
@@ -269,7 +269,7 @@ mod tests {
             json!({"Orchestration": {"TaskHistoryRetentionLimit": 2}, "EncryptionConfig": {"AutoLockManagers": true}})
         );
         let e = req(&["--task-history-limit", "x"]).unwrap_err();
-        let e = e.downcast_ref::<crate::commands::StatusError>().unwrap();
+        let e = e.status().unwrap();
         assert_eq!(e.code, 125);
         assert!(e.message.starts_with(
             "invalid argument \"x\" for \"--task-history-limit\" flag: strconv.ParseInt: parsing \"x\": invalid syntax"

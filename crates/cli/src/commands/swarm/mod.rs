@@ -42,7 +42,7 @@ pub enum SwarmCommand {
     Update(update::UpdateArgs),
 }
 
-pub async fn run(ctx: &mut Ctx, args: SwarmArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: SwarmArgs) -> crate::commands::CliResult {
     match args.cmd {
         SwarmCommand::Ca(a) => ca::run(ctx, a).await,
         SwarmCommand::Init(a) => init::run(ctx, a).await,

@@ -22,7 +22,7 @@ pub struct UpdateArgs {
     pub extra: Vec<String>,
 }
 
-pub async fn run(ctx: &mut Ctx, args: UpdateArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: UpdateArgs) -> crate::commands::CliResult {
     let p = FlagParser { usage: &USAGE };
     let mut flags = spec_flags(&p, &args.spec)?;
     flags.autolock = args.autolock;
