@@ -57,10 +57,12 @@ fn main() -> ExitCode {
             }
         },
         Cmd::Client(cmd) => match rt.block_on(shoal_cli::run(cli.host, cmd)) {
-            Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+            Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("{e}");
-                ExitCode::from(1)
+                // Like docker: the error's text (none for an empty status
+                // error), then its exit status (1 unless it carries one).
+                let _ = e.report(&mut std::io::stderr());
+                ExitCode::from(e.exit_code())
             }
         },
     }

@@ -2,7 +2,7 @@
 //! 12-character IDs, ellipsized errors, capitalized states, "familiar"
 //! image names, and the natural sort order of its lists.
 
-use crate::table::display_width;
+use shoal_gocompat::tabwriter::display_width;
 use std::cmp::Ordering;
 
 /// docker's `TruncateID`: drops an `algo:` prefix, keeps 12 characters.

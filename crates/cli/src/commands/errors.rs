@@ -1,11 +1,24 @@
 //! docker's error conventions for the CLI itself (not the daemon's): a
 //! bad flag value exits 125 with the usage line, a wrong argument count
 //! names the command, and some errors carry their own exit status.
+//!
+//! Commands fail with a [`CliError`], which says what to print and the
+//! exit status: a [`StatusError`] keeps its own, anything else exits 1.
 
+use shoal_gocompat::strconv::quote as go_quote;
 use std::fmt;
+use std::io::{self, Write};
+
+/// What commands return: `?` turns a [`StatusError`] into its own case,
+/// and any error `anyhow` accepts into [`CliError::Other`].
+pub type CliResult<T = ()> = Result<T, CliError>;
 
 /// An error printed exactly as its message, exiting with `code` (docker's
-/// `cli.StatusError`). [`crate::run`] prints it and returns the code.
+/// `cli.StatusError`). An empty message prints nothing.
+///
+/// Deliberately not a `std::error::Error`: it cannot slip into an
+/// `anyhow::Error` (where its code would be lost), only into a
+/// [`CliError`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusError {
     pub message: String,
@@ -18,14 +31,77 @@ impl fmt::Display for StatusError {
     }
 }
 
-impl std::error::Error for StatusError {}
-
 impl StatusError {
     pub fn new(code: i32, message: impl Into<String>) -> StatusError {
         StatusError {
             message: message.into(),
             code,
         }
+    }
+}
+
+/// Why a client command failed, with the process exit status that follows.
+///
+/// Not a `std::error::Error` either, so that the blanket conversion from
+/// everything `anyhow` accepts does not clash with `From<T> for T`.
+#[derive(Debug)]
+pub enum CliError {
+    /// Printed as its message (nothing when empty), exit status its code.
+    Status(StatusError),
+    /// Printed as is (its text is docker's, e.g. `Error response from
+    /// daemon: ...`), exit status 1.
+    Other(anyhow::Error),
+}
+
+impl CliError {
+    /// The process exit status, as docker's: a status error's own code
+    /// (clamped to 0..=255), 1 for anything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Status(s) => s.code.clamp(0, 255) as u8,
+            CliError::Other(_) => 1,
+        }
+    }
+
+    /// The status error, when that is what this is.
+    pub fn status(&self) -> Option<&StatusError> {
+        match self {
+            CliError::Status(s) => Some(s),
+            CliError::Other(_) => None,
+        }
+    }
+
+    /// Writes the error for the user, one line ending in a newline; a
+    /// status error with an empty message writes nothing.
+    pub fn report(&self, to: &mut dyn Write) -> io::Result<()> {
+        if let CliError::Status(s) = self {
+            if s.message.is_empty() {
+                return Ok(());
+            }
+        }
+        to.write_all(format!("{self}\n").as_bytes())?;
+        to.flush()
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Status(s) => f.write_str(&s.message),
+            CliError::Other(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<StatusError> for CliError {
+    fn from(e: StatusError) -> CliError {
+        CliError::Status(e)
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for CliError {
+    fn from(e: E) -> CliError {
+        CliError::Other(e.into())
     }
 }
 
@@ -96,29 +172,6 @@ impl Usage {
     }
 }
 
-/// Go's `%q`/`strconv.Quote` for the ASCII-and-printable-Unicode text flag
-/// values usually are: quotes and backslashes escaped, control characters
-/// as `\n`, `\t` or `\x..`.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,11 +217,5 @@ mod tests {
         let e = upd.check_args(2, 1, Some(1)).unwrap_err().to_string();
         assert!(e.starts_with("shoal: 'shoal service update' requires 1 argument\n"));
         assert!(upd.check_args(1, 1, Some(1)).is_ok());
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(go_quote("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
-        assert_eq!(go_quote("é"), "\"é\"");
     }
 }

@@ -2,12 +2,12 @@
 //! `docker info` lays it out (its Swarm section in full). `--format`
 //! applies a Go template to the daemon's info instead.
 
-use crate::commands::goparse::bytes_size;
 use crate::commands::{Ctx, StatusError};
-use crate::duration::human_duration;
-use crate::template;
 use clap::Args;
 use serde_json::Value;
+use shoal_gocompat::duration::human_duration;
+use shoal_gocompat::template;
+use shoal_gocompat::units::bytes_size;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -212,7 +212,7 @@ pub fn server_section(info: &Value) -> String {
     o
 }
 
-pub async fn run(ctx: &mut Ctx, args: InfoArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: InfoArgs) -> crate::commands::CliResult {
     if !args.format.is_empty() {
         let fmt = if args.format == "json" {
             template::JSON_FORMAT

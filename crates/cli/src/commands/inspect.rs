@@ -4,9 +4,9 @@
 //! reported after the output, with exit status 1.
 
 use super::errors::StatusError;
-use super::jsonindent;
-use crate::template;
 use serde_json::Value;
+use shoal_gocompat::jsonindent;
+use shoal_gocompat::template;
 
 /// One requested object: its raw JSON (as sent by the daemon) or the error
 /// that replaced it.

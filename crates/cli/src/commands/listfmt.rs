@@ -2,8 +2,8 @@
 //! table, `-q` (IDs only), `--format json`, `--format 'table {{.X}}'` with
 //! headers, or any custom Go template, one line per object.
 
-use crate::template;
 use serde_json::Value;
+use shoal_gocompat::template;
 use std::collections::HashMap;
 
 /// What a list command knows about its own output.

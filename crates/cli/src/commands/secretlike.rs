@@ -7,14 +7,14 @@ use crate::client::{query_escape, with_query};
 use crate::commands::display::natural_cmp;
 use crate::commands::errors::Usage;
 use crate::commands::filters;
+use crate::commands::flags::kv_map;
 use crate::commands::inspect::{self as inspect_fmt, Fetched};
-use crate::commands::service::parts::kv_map;
 use crate::commands::{Ctx, StatusError};
-use crate::duration::human_ago;
 use base64::Engine;
 use clap::Args;
 use serde_json::{json, Value};
 use shoal_api::{Secret, Timestamp};
+use shoal_gocompat::duration::human_ago;
 use std::fmt::Write as _;
 use std::io::Read;
 
@@ -39,7 +39,7 @@ impl Kind {
     }
 
     /// `POST <collection>/create` with `body`; prints the new object's ID.
-    pub async fn create(&self, ctx: &mut Ctx, body: &Value) -> anyhow::Result<()> {
+    pub async fn create(&self, ctx: &mut Ctx, body: &Value) -> crate::commands::CliResult<()> {
         let path = format!("{}/create", self.collection);
         let resp: Value = ctx.client.post_json(&path, body).await?.json()?;
         ctx.println(resp["ID"].as_str().unwrap_or_default())?;
@@ -52,7 +52,7 @@ impl Kind {
         ctx: &Ctx,
         args: &LsArgs,
         usage: &Usage,
-    ) -> anyhow::Result<Vec<Secret>> {
+    ) -> crate::commands::CliResult<Vec<Secret>> {
         let f = filters::parse(&args.filter, usage)?;
         usage.check_args(args.extra.len(), 0, Some(0))?;
         let query: Vec<(&str, String)> = if f.is_empty() {
@@ -83,11 +83,14 @@ impl Kind {
         (format, pretty_flag): (&str, bool),
         pretty: fn(&Secret) -> String,
         refs: &[String],
-    ) -> anyhow::Result<()> {
+    ) -> crate::commands::CliResult<()> {
         usage.check_args(refs.len(), 1, None)?;
         let format = if pretty_flag { "pretty" } else { format };
         if format.starts_with("pretty") && format != "pretty" {
-            anyhow::bail!("cannot supply extra formatting options to the pretty template");
+            return Err(anyhow::anyhow!(
+                "cannot supply extra formatting options to the pretty template"
+            )
+            .into());
         }
         if format == "pretty" {
             let mut out = String::new();
@@ -115,7 +118,7 @@ impl Kind {
 
     /// `rm`: removes each object, printing each name removed; the failures are reported
     /// together at the end, exit status 1.
-    pub async fn remove(&self, ctx: &mut Ctx, refs: &[String]) -> anyhow::Result<()> {
+    pub async fn remove(&self, ctx: &mut Ctx, refs: &[String]) -> crate::commands::CliResult<()> {
         let mut errors = Vec::new();
         for r in refs {
             match ctx.client.delete(&self.path(r)).await {

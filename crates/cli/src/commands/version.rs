@@ -2,10 +2,10 @@
 //! `docker version` (tab-aligned, minimum width 20).
 
 use crate::commands::{Ctx, StatusError};
-use crate::table::TabWriter;
-use crate::template;
 use clap::Args;
 use serde_json::{json, Value};
+use shoal_gocompat::tabwriter::TabWriter;
+use shoal_gocompat::template;
 use std::fmt::Write as _;
 
 #[derive(Args, Debug, Clone, Default)]
@@ -100,7 +100,7 @@ pub fn render(client: &Value, server: Option<&Value>) -> String {
     tw.finish()
 }
 
-pub async fn run(ctx: &mut Ctx, args: VersionArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: VersionArgs) -> crate::commands::CliResult {
     let server = ctx.client.get_json::<Value>("/version").await;
     let api = server
         .as_ref()

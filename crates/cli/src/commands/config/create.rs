@@ -23,7 +23,7 @@ pub struct CreateArgs {
     pub args: Vec<String>,
 }
 
-pub async fn run(ctx: &mut Ctx, args: CreateArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: CreateArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.args.len(), 2, Some(2))?;
     let (name, file) = (&args.args[0], &args.args[1]);
     let data = read_data(file)?;

@@ -50,7 +50,7 @@ pub fn pretty(c: &Config) -> String {
     )
 }
 
-pub async fn run(ctx: &mut Ctx, args: InspectArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: InspectArgs) -> crate::commands::CliResult {
     let format = (args.format.as_str(), args.pretty);
     CONFIGS
         .inspect(ctx, &USAGE, format, pretty, &args.configs)

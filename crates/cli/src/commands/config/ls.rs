@@ -26,7 +26,7 @@ pub const STYLE: ListStyle = ListStyle {
     ],
 };
 
-pub async fn run(ctx: &mut Ctx, args: LsArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: LsArgs) -> crate::commands::CliResult {
     let configs = CONFIGS.list(ctx, &args, &USAGE).await?;
     let out = render(&configs, Timestamp::now(), &args.format, args.quiet)?;
     ctx.print(&out)?;

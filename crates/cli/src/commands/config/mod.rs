@@ -31,7 +31,7 @@ pub enum ConfigCommand {
     Rm(rm::RmArgs),
 }
 
-pub async fn run(ctx: &mut Ctx, args: ConfigArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: ConfigArgs) -> crate::commands::CliResult {
     match args.cmd {
         ConfigCommand::Create(a) => create::run(ctx, a).await,
         ConfigCommand::Inspect(a) => inspect::run(ctx, a).await,

@@ -14,7 +14,7 @@ pub struct RmArgs {
     pub configs: Vec<String>,
 }
 
-pub async fn run(ctx: &mut Ctx, args: RmArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: RmArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.configs.len(), 1, None)?;
     CONFIGS.remove(ctx, &args.configs).await
 }

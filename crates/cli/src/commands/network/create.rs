@@ -3,13 +3,12 @@
 //! new network's ID. The driver is sent as given; the daemon decides which it accepts.
 
 use crate::commands::errors::Usage;
-use crate::commands::service::parse::{validate_label, FlagParser};
-use crate::commands::service::parts::kv_map;
-use crate::commands::shlex::csv_fields;
+use crate::commands::flags::{kv_map, validate_label, FlagParser};
 use crate::commands::Ctx;
 use clap::Args;
 use serde_json::Value;
 use shoal_api::network::{Ipam, IpamConfig, NetworkCreate};
+use shoal_gocompat::csv;
 use std::net::IpAddr;
 
 pub const USAGE: Usage = Usage::new(
@@ -81,10 +80,10 @@ impl Default for CreateArgs {
 }
 
 /// pflag's `StringSlice`: every occurrence is a comma-separated (CSV) list.
-fn string_slice(flag: &str, values: &[String]) -> anyhow::Result<Vec<String>> {
+fn string_slice(flag: &str, values: &[String]) -> crate::commands::CliResult<Vec<String>> {
     let mut out = Vec::new();
     for v in values.iter().filter(|v| !v.is_empty()) {
-        out.extend(csv_fields(v).map_err(|why| USAGE.flag_error(flag, v, why))?);
+        out.extend(csv::fields(v).map_err(|why| USAGE.flag_error(flag, v, why))?);
     }
     Ok(out)
 }
@@ -193,7 +192,7 @@ pub fn consolidate_ipam(
 }
 
 /// The `POST /networks/create` body for `name` and the flags.
-pub fn request(name: &str, args: &CreateArgs) -> anyhow::Result<NetworkCreate> {
+pub fn request(name: &str, args: &CreateArgs) -> crate::commands::CliResult<NetworkCreate> {
     let p = FlagParser { usage: &USAGE };
     let labels = p.each("--label", &args.labels, validate_label)?;
     let subnets = string_slice("--subnet", &args.subnets)?;
@@ -218,7 +217,7 @@ pub fn request(name: &str, args: &CreateArgs) -> anyhow::Result<NetworkCreate> {
     })
 }
 
-pub async fn run(ctx: &mut Ctx, args: CreateArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: CreateArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.args.len(), 1, Some(1))?;
     let body = request(&args.args[0], &args)?;
     let resp: Value = ctx
@@ -253,7 +252,7 @@ mod tests {
             .args
     }
 
-    fn body(argv: &[&str]) -> anyhow::Result<Value> {
+    fn body(argv: &[&str]) -> crate::commands::CliResult<Value> {
         let args = parse(argv);
         Ok(serde_json::to_value(request(&args.args[0], &args)?).unwrap())
     }
@@ -371,7 +370,7 @@ mod tests {
     #[test]
     fn bad_labels_are_flag_errors() {
         let e = body(&["--label", "=v", "net"]).unwrap_err();
-        let e = e.downcast_ref::<crate::commands::StatusError>().unwrap();
+        let e = e.status().unwrap();
         assert_eq!(e.code, 125);
         assert!(e.message.starts_with(
             "invalid argument \"=v\" for \"--label\" flag: invalid label '=v': empty name\n\n\

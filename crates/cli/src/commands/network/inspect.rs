@@ -51,7 +51,7 @@ pub fn inspect_path(reference: &str, verbose: bool) -> String {
     }
 }
 
-pub async fn run(ctx: &mut Ctx, args: InspectArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: InspectArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.networks.len(), 1, None)?;
     let mut all = Vec::new();
     for r in &args.networks {

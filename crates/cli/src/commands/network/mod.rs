@@ -31,7 +31,7 @@ pub enum NetworkCommand {
     Rm(rm::RmArgs),
 }
 
-pub async fn run(ctx: &mut Ctx, args: NetworkArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: NetworkArgs) -> crate::commands::CliResult {
     match args.cmd {
         NetworkCommand::Create(a) => create::run(ctx, a).await,
         NetworkCommand::Inspect(a) => inspect::run(ctx, a).await,

@@ -18,7 +18,7 @@ pub struct RmArgs {
     pub networks: Vec<String>,
 }
 
-pub async fn run(ctx: &mut Ctx, args: RmArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: RmArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.networks.len(), 1, None)?;
     let mut failed = false;
     for r in &args.networks {

@@ -33,7 +33,7 @@ async fn fetch(ctx: &Ctx, r: &str) -> Fetched {
         .map_err(|e| e.to_string())
 }
 
-pub async fn run(ctx: &mut Ctx, args: InspectArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: InspectArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.nodes.len(), 1, None)?;
     let format = if args.pretty {
         "pretty"
@@ -41,7 +41,10 @@ pub async fn run(ctx: &mut Ctx, args: InspectArgs) -> anyhow::Result<()> {
         args.format.as_str()
     };
     if format.starts_with("pretty") && format != "pretty" {
-        anyhow::bail!("cannot supply extra formatting options to the pretty template");
+        return Err(anyhow::anyhow!(
+            "cannot supply extra formatting options to the pretty template"
+        )
+        .into());
     }
     if format == "pretty" {
         let mut out = String::new();

@@ -44,7 +44,7 @@ pub const STYLE: ListStyle = ListStyle {
     ],
 };
 
-pub async fn run(ctx: &mut Ctx, args: LsArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: LsArgs) -> crate::commands::CliResult {
     let f = filters::parse(&args.filter, &USAGE)?;
     USAGE.check_args(args.extra.len(), 0, Some(0))?;
     let query: Vec<(&str, String)> = if f.is_empty() {

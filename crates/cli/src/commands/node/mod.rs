@@ -41,7 +41,7 @@ pub enum NodeCommand {
     Update(update::UpdateArgs),
 }
 
-pub async fn run(ctx: &mut Ctx, args: NodeArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: NodeArgs) -> crate::commands::CliResult {
     match args.cmd {
         NodeCommand::Demote(a) => promote::run(ctx, a, false).await,
         NodeCommand::Inspect(a) => inspect::run(ctx, a).await,

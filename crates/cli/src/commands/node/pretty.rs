@@ -1,9 +1,9 @@
 //! `node inspect --pretty`: docker's human-readable node summary.
 
 use crate::commands::display::capitalize_first;
-use crate::commands::goparse::bytes_size;
 use serde_json::Value;
 use shoal_api::{Node, Timestamp};
+use shoal_gocompat::units::bytes_size;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 

@@ -18,7 +18,7 @@ pub struct RoleArgs {
 
 /// Promotes (`promote`) or demotes every node; stops at the first error,
 /// as docker does.
-pub async fn run(ctx: &mut Ctx, args: RoleArgs, promote: bool) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: RoleArgs, promote: bool) -> crate::commands::CliResult {
     let usage = if promote { PROMOTE } else { DEMOTE };
     usage.check_args(args.nodes.len(), 1, None)?;
     let role = if promote {

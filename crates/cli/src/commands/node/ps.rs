@@ -32,7 +32,7 @@ pub struct PsArgs {
     pub nodes: Vec<String>,
 }
 
-pub async fn run(ctx: &mut Ctx, args: PsArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: PsArgs) -> crate::commands::CliResult {
     let base = filters::parse(&args.filter, &USAGE)?;
     let nodes = if args.nodes.is_empty() {
         vec!["self".to_string()]

@@ -17,7 +17,7 @@ pub struct RmArgs {
     pub nodes: Vec<String>,
 }
 
-pub async fn run(ctx: &mut Ctx, args: RmArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: RmArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.nodes.len(), 1, None)?;
     let mut errors = Vec::new();
     for r in &args.nodes {

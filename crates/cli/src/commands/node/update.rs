@@ -4,11 +4,12 @@
 
 use super::{path, reference};
 use crate::client::with_query;
-use crate::commands::errors::{go_quote, Usage};
-use crate::commands::service::parts::kv_map;
+use crate::commands::errors::Usage;
+use crate::commands::flags::kv_map;
 use crate::commands::Ctx;
 use clap::Args;
 use shoal_api::{Availability, Node, NodeRole, NodeSpec};
+use shoal_gocompat::strconv::quote as go_quote;
 
 pub const USAGE: Usage = Usage::new("shoal node update", "shoal node update [OPTIONS] NODE");
 
@@ -84,7 +85,7 @@ pub async fn update_node(
     Ok(true)
 }
 
-pub async fn run(ctx: &mut Ctx, args: UpdateArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: UpdateArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.node.len(), 1, Some(1))?;
     let r = args.node[0].clone();
     update_node(ctx, &r, |_, node| {

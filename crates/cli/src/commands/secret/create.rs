@@ -36,14 +36,14 @@ pub fn spec(name: &str, labels: &[String], data: Option<&[u8]>, args: &CreateArg
     spec
 }
 
-pub async fn run(ctx: &mut Ctx, args: CreateArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: CreateArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.args.len(), 1, Some(2))?;
     let name = &args.args[0];
     let file = args.args.get(1).map(String::as_str).unwrap_or("");
     let data = if args.driver.is_empty() {
         Some(read_data(file)?)
     } else if !file.is_empty() {
-        anyhow::bail!("When using secret driver secret data must be empty");
+        return Err(anyhow::anyhow!("When using secret driver secret data must be empty").into());
     } else {
         None
     };

@@ -40,7 +40,7 @@ pub fn pretty(s: &Secret) -> String {
     )
 }
 
-pub async fn run(ctx: &mut Ctx, args: InspectArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: InspectArgs) -> crate::commands::CliResult {
     let format = (args.format.as_str(), args.pretty);
     SECRETS
         .inspect(ctx, &USAGE, format, pretty, &args.secrets)

@@ -27,7 +27,7 @@ pub const STYLE: ListStyle = ListStyle {
     ],
 };
 
-pub async fn run(ctx: &mut Ctx, args: LsArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: LsArgs) -> crate::commands::CliResult {
     let secrets = SECRETS.list(ctx, &args, &USAGE).await?;
     let out = render(&secrets, Timestamp::now(), &args.format, args.quiet)?;
     ctx.print(&out)?;

@@ -29,7 +29,7 @@ pub enum SecretCommand {
     Rm(rm::RmArgs),
 }
 
-pub async fn run(ctx: &mut Ctx, args: SecretArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: SecretArgs) -> crate::commands::CliResult {
     match args.cmd {
         SecretCommand::Create(a) => create::run(ctx, a).await,
         SecretCommand::Inspect(a) => inspect::run(ctx, a).await,

@@ -14,7 +14,7 @@ pub struct RmArgs {
     pub secrets: Vec<String>,
 }
 
-pub async fn run(ctx: &mut Ctx, args: RmArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: RmArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.secrets.len(), 1, None)?;
     SECRETS.remove(ctx, &args.secrets).await
 }

@@ -9,7 +9,7 @@ use crate::client::query_escape;
 use crate::commands::Ctx;
 use serde_json::Value;
 
-pub async fn run(ctx: &mut Ctx, flags: CreateFlags) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, flags: CreateFlags) -> crate::commands::CliResult {
     let mut spec = create_spec(&flags, &World::process())?;
     if let Some(nets) = &mut spec.task_template.networks {
         for net in nets.iter_mut() {

@@ -47,10 +47,10 @@ async fn fetch(ctx: &Ctx, reference: &str) -> Fetched {
     }
 }
 
-pub async fn run(ctx: &mut Ctx, args: InspectArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: InspectArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.services.len(), 1, None)?;
     if args.pretty && !args.format.is_empty() {
-        anyhow::bail!("--format is incompatible with human friendly format");
+        return Err(anyhow::anyhow!("--format is incompatible with human friendly format").into());
     }
     let format = if args.pretty {
         "pretty"
@@ -58,7 +58,10 @@ pub async fn run(ctx: &mut Ctx, args: InspectArgs) -> anyhow::Result<()> {
         args.format.as_str()
     };
     if format.starts_with("pretty") && format != "pretty" {
-        anyhow::bail!("cannot supply extra formatting options to the pretty template");
+        return Err(anyhow::anyhow!(
+            "cannot supply extra formatting options to the pretty template"
+        )
+        .into());
     }
     if format == "pretty" {
         return run_pretty(ctx, &args.services).await;
@@ -77,7 +80,7 @@ pub async fn run(ctx: &mut Ctx, args: InspectArgs) -> anyhow::Result<()> {
     }
 }
 
-async fn run_pretty(ctx: &mut Ctx, references: &[String]) -> anyhow::Result<()> {
+async fn run_pretty(ctx: &mut Ctx, references: &[String]) -> crate::commands::CliResult<()> {
     let mut out = String::new();
     for reference in references {
         let raw = fetch(ctx, reference)

@@ -51,7 +51,7 @@ pub struct LogsArgs {
     pub target: Vec<String>,
 }
 
-pub async fn run(ctx: &mut Ctx, args: LogsArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: LogsArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.target.len(), 1, Some(1))?;
     let reference = &args.target[0];
     // A service by that name or id, else a task (as docker does).
@@ -115,12 +115,12 @@ pub async fn run(ctx: &mut Ctx, args: LogsArgs) -> anyhow::Result<()> {
 /// `--since` as the API's Unix seconds: a Go duration back from now, an RFC 3339 time, or
 /// Unix seconds as they are.
 fn since(s: &str, now: SystemTime) -> anyhow::Result<String> {
-    if let Ok(d) = crate::duration::parse_duration(s) {
+    if let Ok(d) = shoal_gocompat::duration::parse_duration(s) {
         let t = now.checked_sub(d).unwrap_or(SystemTime::UNIX_EPOCH);
         let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
         return Ok(format!("{}.{:09}", d.as_secs(), d.subsec_nanos()));
     }
-    if let Some(ago) = crate::duration::since_rfc3339(s, now) {
+    if let Some(ago) = shoal_gocompat::duration::since_rfc3339(s, now) {
         return since_ago(now, ago);
     }
     if s.split_once('.')

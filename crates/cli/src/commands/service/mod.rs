@@ -60,7 +60,7 @@ pub enum ServiceCommand {
     Update(flags::UpdateFlags),
 }
 
-pub async fn run(ctx: &mut Ctx, args: ServiceArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: ServiceArgs) -> crate::commands::CliResult {
     match args.cmd {
         ServiceCommand::Create(f) => create::run(ctx, f).await,
         ServiceCommand::Inspect(a) => inspect::run(ctx, a).await,

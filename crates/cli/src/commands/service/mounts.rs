@@ -2,9 +2,9 @@
 //! `key=value` fields such as `type=bind,source=/data,target=/data,ro`,
 //! turned into the API's `Mount` objects; and `--mount-rm` by target.
 
-use crate::commands::goparse::ram_in_bytes;
-use crate::commands::shlex::csv_fields;
 use serde_json::{json, Map, Value};
+use shoal_gocompat::csv;
+use shoal_gocompat::units::ram_in_bytes;
 
 /// Parses one `--mount` value into a `Mount` JSON object.
 pub fn parse_mount(value: &str) -> Result<Value, String> {
@@ -21,7 +21,7 @@ pub fn parse_mount(value: &str) -> Result<Value, String> {
             _ => Err(format!("invalid value for {key}: {v}")),
         }
     };
-    for field in csv_fields(value)? {
+    for field in csv::fields(value)? {
         let Some((key, val)) = field.split_once('=') else {
             match field.to_lowercase().as_str() {
                 "readonly" | "ro" => {

@@ -4,9 +4,9 @@
 //! `invalid argument "x" for "--flag" flag: <Go's reason>`.
 
 use super::flags::CommonFlags;
-use crate::commands::errors::{StatusError, Usage};
-use crate::commands::{goparse, shlex};
-use crate::duration::parse_go_duration;
+use crate::commands::errors::StatusError;
+use crate::commands::flags::{duration, positive_duration, FlagParser};
+use shoal_gocompat::{shlex, strconv, units};
 
 /// Restart policy flags, as given.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -106,40 +106,8 @@ impl Common {
     }
 }
 
-/// Parses flag values for one command, naming it in errors.
-pub struct FlagParser<'a> {
-    pub usage: &'a Usage,
-}
-
-type Parse<T> = fn(&str) -> Result<T, String>;
-
 impl FlagParser<'_> {
-    /// Applies `parse` to a given flag; `flag` is named as pflag names it.
-    pub fn opt<T>(
-        &self,
-        flag: &str,
-        value: &Option<String>,
-        parse: Parse<T>,
-    ) -> Result<Option<T>, StatusError> {
-        value
-            .as_deref()
-            .map(|v| parse(v).map_err(|why| self.usage.flag_error(flag, v, why)))
-            .transpose()
-    }
-
-    /// Applies `parse` to every value of a repeated flag.
-    pub fn each<T>(
-        &self,
-        flag: &str,
-        values: &[String],
-        parse: impl Fn(&str) -> Result<T, String>,
-    ) -> Result<Vec<T>, StatusError> {
-        values
-            .iter()
-            .map(|v| parse(v).map_err(|why| self.usage.flag_error(flag, v, why)))
-            .collect()
-    }
-
+    /// The flags `create` and `update` share, typed.
     pub fn common(&self, c: &CommonFlags) -> Result<Common, StatusError> {
         let update = |p: &Option<String>,
                       d: &Option<String>,
@@ -153,7 +121,7 @@ impl FlagParser<'_> {
                 parallelism: self.opt(
                     &format!("--{prefix}-parallelism"),
                     p,
-                    goparse::parse_uint,
+                    strconv::parse_uint,
                 )?,
                 delay: self.opt(&format!("--{prefix}-delay"), d, duration)?,
                 monitor: self.opt(&format!("--{prefix}-monitor"), m, duration)?,
@@ -161,7 +129,7 @@ impl FlagParser<'_> {
                 max_failure_ratio: self.opt(
                     &format!("--{prefix}-max-failure-ratio"),
                     r,
-                    goparse::parse_float32,
+                    strconv::parse_float32,
                 )?,
                 order: o.clone(),
             })
@@ -171,23 +139,19 @@ impl FlagParser<'_> {
             user: c.user.clone(),
             hostname: c.hostname.clone(),
             entrypoint: self.opt("--entrypoint", &c.entrypoint, shlex::split)?,
-            limit_cpu: self.opt("--limit-cpu", &c.limit_cpu, goparse::parse_nano_cpus)?,
-            limit_memory: self.opt("--limit-memory", &c.limit_memory, goparse::ram_in_bytes)?,
-            limit_pids: self.opt("--limit-pids", &c.limit_pids, goparse::parse_int)?,
-            reserve_cpu: self.opt("--reserve-cpu", &c.reserve_cpu, goparse::parse_nano_cpus)?,
-            reserve_memory: self.opt(
-                "--reserve-memory",
-                &c.reserve_memory,
-                goparse::ram_in_bytes,
-            )?,
+            limit_cpu: self.opt("--limit-cpu", &c.limit_cpu, units::parse_nano_cpus)?,
+            limit_memory: self.opt("--limit-memory", &c.limit_memory, units::ram_in_bytes)?,
+            limit_pids: self.opt("--limit-pids", &c.limit_pids, strconv::parse_int)?,
+            reserve_cpu: self.opt("--reserve-cpu", &c.reserve_cpu, units::parse_nano_cpus)?,
+            reserve_memory: self.opt("--reserve-memory", &c.reserve_memory, units::ram_in_bytes)?,
             stop_grace: self.opt("--stop-grace-period", &c.stop_grace_period, duration)?,
             stop_signal: c.stop_signal.clone(),
-            replicas: self.opt("--replicas", &c.replicas, goparse::parse_uint)?,
-            max_concurrent: self.opt("--max-concurrent", &c.max_concurrent, goparse::parse_uint)?,
+            replicas: self.opt("--replicas", &c.replicas, strconv::parse_uint)?,
+            max_concurrent: self.opt("--max-concurrent", &c.max_concurrent, strconv::parse_uint)?,
             max_replicas: self.opt(
                 "--replicas-max-per-node",
                 &c.replicas_max_per_node,
-                goparse::parse_uint,
+                strconv::parse_uint,
             )?,
             restart: RestartOpts {
                 condition: c.restart_condition.clone(),
@@ -195,7 +159,7 @@ impl FlagParser<'_> {
                 max_attempts: self.opt(
                     "--restart-max-attempts",
                     &c.restart_max_attempts,
-                    goparse::parse_uint,
+                    strconv::parse_uint,
                 )?,
                 window: self.opt("--restart-window", &c.restart_window, duration)?,
             },
@@ -222,7 +186,7 @@ impl FlagParser<'_> {
                 cmd: c.health_cmd.clone(),
                 interval: self.opt("--health-interval", &c.health_interval, positive_duration)?,
                 timeout: self.opt("--health-timeout", &c.health_timeout, positive_duration)?,
-                retries: self.opt("--health-retries", &c.health_retries, goparse::parse_int)?,
+                retries: self.opt("--health-retries", &c.health_retries, strconv::parse_int)?,
                 start_period: self.opt(
                     "--health-start-period",
                     &c.health_start_period,
@@ -242,57 +206,10 @@ impl FlagParser<'_> {
     }
 }
 
-/// Go's `time.ParseDuration`, in nanoseconds.
-pub fn duration(s: &str) -> Result<i64, String> {
-    parse_go_duration(s).map(|d| d.0).map_err(|e| e.to_string())
-}
-
-/// docker's `PositiveDurationOpt`.
-pub fn positive_duration(s: &str) -> Result<i64, String> {
-    let d = duration(s)?;
-    if d < 0 {
-        return Err("duration cannot be negative".to_string());
-    }
-    Ok(d)
-}
-
-/// docker's `ValidateLabel`: a non-empty key without blanks.
-pub fn validate_label(value: &str) -> Result<String, String> {
-    let key = value.split_once('=').map_or(value, |(k, _)| k);
-    let key = key.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    if key.is_empty() {
-        return Err(format!("invalid label '{value}': empty name"));
-    }
-    if key.contains([' ', '\t', '\n', '\r', '\x0b', '\x0c']) {
-        return Err(format!("label '{key}' contains whitespaces"));
-    }
-    Ok(value.to_string())
-}
-
-/// docker's `ValidateEnv`: `KEY=value` as is; a bare `KEY` takes its value
-/// from the environment when set there.
-pub fn validate_env(
-    value: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<String, String> {
-    let (key, has_value) = match value.split_once('=') {
-        Some((k, _)) => (k, true),
-        None => (value, false),
-    };
-    if key.is_empty() {
-        return Err(format!("invalid environment variable: {value}"));
-    }
-    if !has_value {
-        if let Some(v) = lookup(key) {
-            return Ok(format!("{key}={v}"));
-        }
-    }
-    Ok(value.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::errors::Usage;
 
     const CREATE: Usage = Usage::new(
         "shoal service create",
@@ -375,27 +292,5 @@ mod tests {
         for (set, want) in cases {
             assert_eq!(parse(set).unwrap_err(), want);
         }
-    }
-
-    #[test]
-    fn labels_and_env() {
-        assert_eq!(validate_label("a=b"), Ok("a=b".into()));
-        assert_eq!(validate_label("flag"), Ok("flag".into()));
-        assert_eq!(
-            validate_label("=b"),
-            Err("invalid label '=b': empty name".into())
-        );
-        assert_eq!(
-            validate_label("a b=c"),
-            Err("label 'a b' contains whitespaces".into())
-        );
-        let lookup = |k: &str| (k == "HOME").then(|| "/root".to_string());
-        assert_eq!(validate_env("A=1", &lookup), Ok("A=1".into()));
-        assert_eq!(validate_env("HOME", &lookup), Ok("HOME=/root".into()));
-        assert_eq!(validate_env("UNSET", &lookup), Ok("UNSET".into()));
-        assert_eq!(
-            validate_env("=x", &lookup),
-            Err("invalid environment variable: =x".into())
-        );
     }
 }

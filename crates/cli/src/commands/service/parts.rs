@@ -18,7 +18,7 @@ pub fn restart_condition(s: &str) -> Result<RestartCondition, String> {
         "none" => Ok(RestartCondition::None),
         other => Err(format!(
             "invalid RestartCondition: {}",
-            crate::commands::errors::go_quote(other)
+            shoal_gocompat::strconv::quote(other)
         )),
     }
 }
@@ -191,17 +191,6 @@ pub fn placement_pref(value: &str) -> Result<Value, String> {
         ));
     }
     Ok(json!({"Spread": {"SpreadDescriptor": arg}}))
-}
-
-/// `KEY=VALUE` strings to a label map (docker's `ConvertKVStringsToMap`).
-pub fn kv_map(values: &[String]) -> std::collections::BTreeMap<String, String> {
-    values
-        .iter()
-        .map(|v| match v.split_once('=') {
-            Some((k, val)) => (k.to_string(), val.to_string()),
-            None => (v.clone(), String::new()),
-        })
-        .collect()
 }
 
 #[cfg(test)]

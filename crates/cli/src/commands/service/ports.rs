@@ -3,8 +3,8 @@
 //! them into a service on update, and the PORTS column of `service ls`
 //! (`*:8080->80/tcp`, consecutive ports grouped into ranges).
 
-use crate::commands::shlex::csv_fields;
 use shoal_api::PortConfig;
+use shoal_gocompat::csv;
 use std::cmp::Ordering;
 
 /// Parses one `--publish` value into one or more port configs.
@@ -25,7 +25,7 @@ fn long_syntax(value: &str) -> bool {
 
 fn parse_long(value: &str) -> Result<PortConfig, String> {
     let mut p = PortConfig::default();
-    for field in csv_fields(value)? {
+    for field in csv::fields(value)? {
         let lower = field.to_lowercase();
         let Some((key, val)) = lower.split_once('=').filter(|(k, _)| !k.is_empty()) else {
             return Err(format!("invalid field: {field}"));

@@ -2,11 +2,11 @@
 //! reproduced field by field (section order, tabs, trailing spaces and
 //! the blank lines around each service included).
 
-use crate::commands::goparse::bytes_size;
-use crate::duration::{format_nanos, human_ago};
-use crate::template::go_float;
 use serde_json::Value;
 use shoal_api::{ModeKind, Reference, ResourceRequirements, Service, Timestamp, UpdateConfig};
+use shoal_gocompat::duration::{format_nanos, human_ago};
+use shoal_gocompat::template::go_float;
+use shoal_gocompat::units::bytes_size;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 

@@ -94,7 +94,7 @@ pub async fn resolve_node_filter(client: &Client, f: &mut Filters) -> anyhow::Re
     Ok(())
 }
 
-pub async fn run(ctx: &mut Ctx, args: PsArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: PsArgs) -> crate::commands::CliResult {
     let mut f = filters::parse(&args.filter, &USAGE)?;
     USAGE.check_args(args.services.len(), 1, None)?;
     let by_id = list(&ctx.client, "id", &args.services).await?;
@@ -102,7 +102,7 @@ pub async fn run(ctx: &mut Ctx, args: PsArgs) -> anyhow::Result<()> {
     let (ids, not_found) =
         match_services(&args.services, &by_id, &by_name).map_err(anyhow::Error::msg)?;
     if ids.is_empty() {
-        anyhow::bail!(not_found.join("\n"));
+        return Err(anyhow::anyhow!(not_found.join("\n")).into());
     }
     for id in &ids {
         filters::add(&mut f, "service", id);

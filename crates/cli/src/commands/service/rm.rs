@@ -14,7 +14,7 @@ pub struct RmArgs {
     pub services: Vec<String>,
 }
 
-pub async fn run(ctx: &mut Ctx, args: RmArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: RmArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.services.len(), 1, None)?;
     let mut errors = Vec::new();
     for reference in &args.services {

@@ -28,7 +28,7 @@ pub struct RollbackArgs {
     pub service: Vec<String>,
 }
 
-pub async fn run(ctx: &mut Ctx, args: RollbackArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: RollbackArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.service.len(), 1, Some(1))?;
     let reference = &args.service[0];
     let mut service: Service = ctx.client.get_json(&path(reference)).await?;

@@ -6,10 +6,11 @@ use super::ls::path;
 use super::progress::wait_on_service;
 use crate::client::with_query;
 use crate::commands::errors::Usage;
-use crate::commands::{goparse, Ctx, StatusError};
+use crate::commands::{Ctx, StatusError};
 use clap::Args;
 use serde_json::Value;
 use shoal_api::{ReplicatedService, Service};
+use shoal_gocompat::strconv;
 
 pub const USAGE: Usage = Usage::new(
     "shoal service scale",
@@ -54,12 +55,12 @@ pub fn set_replicas(service: &mut Service, n: u64) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn run(ctx: &mut Ctx, args: ScaleArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: ScaleArgs) -> crate::commands::CliResult {
     let pairs = split_pairs(&args.pairs)?;
     let mut errors = Vec::new();
     let mut scaled = Vec::new();
     for (name, count) in pairs {
-        let n = match goparse::parse_uint10(&count) {
+        let n = match strconv::parse_uint10(&count) {
             Ok(n) => n,
             Err(e) => {
                 errors.push(format!("{name}: invalid replicas value {count}: {e}"));

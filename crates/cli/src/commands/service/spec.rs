@@ -7,12 +7,12 @@ use super::container::{self, ResourceOpts};
 use super::file_refs;
 use super::flags::CreateFlags;
 use super::mounts::parse_mount;
-use super::parse::{validate_env, validate_label, FlagParser};
 use super::parts;
 use super::ports::parse_publish;
 use super::typed::from_json;
 use crate::commands::display::tagged_image;
 use crate::commands::errors::Usage;
+use crate::commands::flags::{kv_map, validate_env, validate_label, FlagParser};
 use serde_json::{json, Value};
 use shoal_api::{ContainerSpec, EndpointSpec, Placement, ServiceSpec, TaskSpec};
 
@@ -56,7 +56,7 @@ pub fn parse_network(value: &str) -> Result<Value, String> {
     let mut target = String::new();
     let mut aliases = Vec::new();
     let mut driver_opts = serde_json::Map::new();
-    for field in crate::commands::shlex::csv_fields(value)? {
+    for field in shoal_gocompat::csv::fields(value)? {
         let (key, val) = field
             .split_once('=')
             .ok_or_else(|| format!("invalid field '{field}' must be a key=value pair"))?;
@@ -84,7 +84,10 @@ pub fn parse_network(value: &str) -> Result<Value, String> {
 
 /// Builds the spec. Errors are either a [`crate::commands::StatusError`]
 /// (flag errors, exit 125) or plain (exit 1).
-pub fn create_spec(flags: &CreateFlags, world: &World<'_>) -> anyhow::Result<ServiceSpec> {
+pub fn create_spec(
+    flags: &CreateFlags,
+    world: &World<'_>,
+) -> crate::commands::CliResult<ServiceSpec> {
     let p = FlagParser { usage: &USAGE };
     let common = p.common(&flags.common)?;
     let labels = p.each("-l, --label", &flags.label, validate_label)?;
@@ -147,7 +150,9 @@ pub fn create_spec(flags: &CreateFlags, world: &World<'_>) -> anyhow::Result<Ser
     let rollback_config =
         parts::update_config(&common.rollback, None, true).map_err(anyhow::Error::msg)?;
     if parts::is_job(&mode) && (update_config.is_some() || rollback_config.is_some()) {
-        anyhow::bail!("update and rollback configuration is not supported for jobs");
+        return Err(
+            anyhow::anyhow!("update and rollback configuration is not supported for jobs").into(),
+        );
     }
     let restart_policy =
         parts::restart_policy(&common.restart, None).map_err(anyhow::Error::msg)?;
@@ -164,7 +169,7 @@ pub fn create_spec(flags: &CreateFlags, world: &World<'_>) -> anyhow::Result<Ser
 
     let mut cs = ContainerSpec {
         image: tagged_image(&flags.args[0]),
-        labels: parts::kv_map(&container_labels),
+        labels: kv_map(&container_labels),
         command: common.entrypoint.clone().unwrap_or_default(),
         args: flags.args[1..].to_vec(),
         hostname: common.hostname.clone().unwrap_or_default(),
@@ -228,7 +233,7 @@ pub fn create_spec(flags: &CreateFlags, world: &World<'_>) -> anyhow::Result<Ser
 
     Ok(ServiceSpec {
         name: flags.name.clone().unwrap_or_default(),
-        labels: parts::kv_map(&labels),
+        labels: kv_map(&labels),
         task_template: task,
         mode,
         update_config,

@@ -2,7 +2,7 @@
 //! what docker/cli sends for the same flags.
 
 use super::*;
-use crate::commands::StatusError;
+use crate::commands::CliResult;
 use clap::Parser;
 
 #[derive(Parser)]
@@ -21,14 +21,14 @@ fn world() -> World<'static> {
     }
 }
 
-fn spec(args: &[&str]) -> anyhow::Result<Value> {
+fn spec(args: &[&str]) -> CliResult<Value> {
     let cmd = Cmd::try_parse_from(std::iter::once("create").chain(args.iter().copied()))?;
     Ok(serde_json::to_value(create_spec(&cmd.flags, &world())?)?)
 }
 
 fn err(args: &[&str]) -> (i32, String) {
     let e = spec(args).unwrap_err();
-    match e.downcast_ref::<StatusError>() {
+    match e.status() {
         Some(s) => (
             s.code,
             s.message.lines().next().unwrap_or_default().to_string(),

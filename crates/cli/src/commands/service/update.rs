@@ -13,7 +13,7 @@ use crate::commands::Ctx;
 use serde_json::Value;
 use shoal_api::Service;
 
-pub async fn run(ctx: &mut Ctx, flags: UpdateFlags) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, flags: UpdateFlags) -> crate::commands::CliResult {
     let checked = check(&flags, &|k| std::env::var(k).ok())?;
     let reference = flags.service[0].clone();
     let mut service: Service = ctx.client.get_json(&path(&reference)).await?;

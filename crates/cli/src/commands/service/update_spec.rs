@@ -6,15 +6,15 @@ use super::container::{self, ResourceOpts};
 use super::file_refs;
 use super::flags::UpdateFlags;
 use super::mounts::{parse_mount, update_mounts};
-use super::parse::{validate_env, validate_label, FlagParser};
 use super::parts;
 use super::ports::{parse_publish, update_ports};
 use super::typed::{from_json, to_json};
 use crate::commands::display::tagged_image;
 use crate::commands::errors::Usage;
-use crate::commands::shlex;
+use crate::commands::flags::{kv_map, validate_env, validate_label, FlagParser};
 use serde_json::{json, Value};
 use shoal_api::{EndpointSpec, ModeKind, Placement, ServiceSpec};
+use shoal_gocompat::shlex;
 
 pub const USAGE: Usage = Usage::new(
     "shoal service update",
@@ -26,7 +26,7 @@ pub const USAGE: Usage = Usage::new(
 pub fn check(
     flags: &UpdateFlags,
     lookup_env: &dyn Fn(&str) -> Option<String>,
-) -> anyhow::Result<Checked> {
+) -> crate::commands::CliResult<Checked> {
     let p = FlagParser { usage: &USAGE };
     let common = p.common(&flags.common)?;
     let checked = Checked {
@@ -59,7 +59,7 @@ pub fn check(
     };
     USAGE.check_args(flags.service.len(), 1, Some(1))?;
     if flags.rollback && flags.changes_spec() {
-        anyhow::bail!("other flags may not be combined with --rollback");
+        return Err(anyhow::anyhow!("other flags may not be combined with --rollback").into());
     }
     Ok(checked)
 }
@@ -86,15 +86,19 @@ fn remove_keys(map: &mut std::collections::BTreeMap<String, String>, keys: &[Str
 }
 
 /// Applies the update to `spec`. Errors are plain (exit 1).
-pub fn apply(spec: &mut ServiceSpec, flags: &UpdateFlags, c: &Checked) -> anyhow::Result<()> {
+pub fn apply(
+    spec: &mut ServiceSpec,
+    flags: &UpdateFlags,
+    c: &Checked,
+) -> crate::commands::CliResult<()> {
     let common = &c.common;
     remove_keys(&mut spec.labels, &flags.label_rm);
-    spec.labels.extend(parts::kv_map(&c.label_add));
+    spec.labels.extend(kv_map(&c.label_add));
 
     let task = &mut spec.task_template;
     let cs = &mut task.container_spec;
     remove_keys(&mut cs.labels, &flags.container_label_rm);
-    cs.labels.extend(parts::kv_map(&c.container_label_add));
+    cs.labels.extend(kv_map(&c.container_label_add));
     if let Some(image) = &flags.image {
         cs.image = image.clone();
     }
@@ -190,7 +194,11 @@ pub fn apply(spec: &mut ServiceSpec, flags: &UpdateFlags, c: &Checked) -> anyhow
             ModeKind::Replicated(_) if spec.mode.replicated.is_some() => {
                 spec.mode = shoal_api::ServiceMode::replicated(n);
             }
-            _ => anyhow::bail!("replicas can only be used with replicated mode"),
+            _ => {
+                return Err(
+                    anyhow::anyhow!("replicas can only be used with replicated mode").into(),
+                )
+            }
         }
     }
     if let Some(m) = common.max_replicas {

@@ -1,7 +1,7 @@
 //! `service update` flags applied to fixed specs.
 
 use super::*;
-use crate::commands::StatusError;
+use crate::commands::CliResult;
 use clap::Parser;
 use shoal_api::{PortConfig, RestartCondition};
 
@@ -28,7 +28,7 @@ fn base() -> ServiceSpec {
     .unwrap()
 }
 
-fn update(spec: &mut ServiceSpec, args: &[&str]) -> anyhow::Result<()> {
+fn update(spec: &mut ServiceSpec, args: &[&str]) -> CliResult {
     let cmd = Cmd::try_parse_from(std::iter::once("update").chain(args.iter().copied()))?;
     let checked = check(&cmd.flags, &|_| None)?;
     apply(spec, &cmd.flags, &checked)
@@ -172,7 +172,7 @@ fn errors() {
     );
     assert!(update(&mut s, &["--rollback", "-d", "-q", "web"]).is_ok());
     let e = update(&mut s, &["--replicas", "two", "web"]).unwrap_err();
-    let e = e.downcast_ref::<StatusError>().unwrap();
+    let e = e.status().unwrap();
     assert_eq!(e.code, 125);
     assert!(e
         .message

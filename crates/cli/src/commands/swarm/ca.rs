@@ -41,7 +41,7 @@ fn progress(swarm: &Value, nodes: &[Value]) -> (usize, usize, usize) {
     (trusts, certs, live.len())
 }
 
-pub async fn run(ctx: &mut Ctx, args: CaArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: CaArgs) -> crate::commands::CliResult {
     let swarm: Value = ctx.client.get_json("/swarm").await?;
     if !args.rotate {
         let root = swarm["TLSInfo"]["TrustRoot"].as_str().unwrap_or_default();

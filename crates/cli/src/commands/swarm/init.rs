@@ -4,10 +4,11 @@
 use super::join_token::print_join_command;
 use super::{parse_availability, parse_node_addr};
 use crate::commands::errors::Usage;
-use crate::commands::service::parse::FlagParser;
-use crate::commands::{goparse, Ctx};
+use crate::commands::flags::FlagParser;
+use crate::commands::Ctx;
 use clap::Args;
 use serde_json::{json, Map, Value};
+use shoal_gocompat::strconv;
 
 pub const USAGE: Usage = Usage::new("shoal swarm init", "shoal swarm init [OPTIONS]");
 
@@ -120,34 +121,34 @@ pub fn spec_flags(
     p: &FlagParser<'_>,
     a: &SpecArgs,
 ) -> Result<SpecFlags, crate::commands::StatusError> {
-    use crate::commands::service::parse::duration;
+    use crate::commands::flags::duration;
     Ok(SpecFlags {
         task_history_limit: p.opt(
             "--task-history-limit",
             &a.task_history_limit,
-            goparse::parse_int,
+            strconv::parse_int,
         )?,
         dispatcher_heartbeat: p.opt("--dispatcher-heartbeat", &a.dispatcher_heartbeat, duration)?,
         snapshot_interval: p.opt(
             "--snapshot-interval",
             &a.snapshot_interval,
-            goparse::parse_uint,
+            strconv::parse_uint,
         )?,
-        max_snapshots: p.opt("--max-snapshots", &a.max_snapshots, goparse::parse_uint)?,
+        max_snapshots: p.opt("--max-snapshots", &a.max_snapshots, strconv::parse_uint)?,
         cert_expiry: p.opt("--cert-expiry", &a.cert_expiry, duration)?,
         autolock: None,
     })
 }
 
 /// The `POST /swarm/init` body for the flags.
-pub fn request(args: &InitArgs) -> anyhow::Result<Value> {
+pub fn request(args: &InitArgs) -> crate::commands::CliResult<Value> {
     let p = FlagParser { usage: &USAGE };
     let listen = p.opt("--listen-addr", &args.listen_addr, parse_node_addr)?;
     let mut spec_flags = spec_flags(&p, &args.spec)?;
     let mask = p.opt(
         "--default-addr-pool-mask-length",
         &args.default_addr_pool_mask_length,
-        goparse::parse_uint,
+        strconv::parse_uint,
     )?;
     USAGE.check_args(args.extra.len(), 0, Some(0))?;
     if args.autolock {
@@ -171,7 +172,7 @@ pub fn request(args: &InitArgs) -> anyhow::Result<Value> {
     Ok(req)
 }
 
-pub async fn run(ctx: &mut Ctx, args: InitArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: InitArgs) -> crate::commands::CliResult {
     let req = request(&args)?;
     let node_id: String = match ctx.client.post_json("/swarm/init", &req).await {
         Ok(resp) => resp.json()?,
@@ -180,7 +181,7 @@ pub async fn run(ctx: &mut Ctx, args: InitArgs) -> anyhow::Result<()> {
             if msg.contains("could not choose an IP address to advertise")
                 || msg.contains("could not find the system's IP address")
             {
-                anyhow::bail!("{msg} - specify one with --advertise-addr");
+                return Err(anyhow::anyhow!("{msg} - specify one with --advertise-addr").into());
             }
             return Err(e.into());
         }
@@ -229,7 +230,7 @@ mod tests {
         args: InitArgs,
     }
 
-    fn req(a: &[&str]) -> anyhow::Result<Value> {
+    fn req(a: &[&str]) -> crate::commands::CliResult<Value> {
         let cmd = Cmd::try_parse_from(std::iter::once("init").chain(a.iter().copied()))?;
         request(&cmd.args)
     }
@@ -268,7 +269,7 @@ mod tests {
             json!({"Orchestration": {"TaskHistoryRetentionLimit": 2}, "EncryptionConfig": {"AutoLockManagers": true}})
         );
         let e = req(&["--task-history-limit", "x"]).unwrap_err();
-        let e = e.downcast_ref::<crate::commands::StatusError>().unwrap();
+        let e = e.status().unwrap();
         assert_eq!(e.code, 125);
         assert!(e.message.starts_with(
             "invalid argument \"x\" for \"--task-history-limit\" flag: strconv.ParseInt: parsing \"x\": invalid syntax"

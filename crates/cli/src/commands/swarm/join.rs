@@ -2,7 +2,7 @@
 
 use super::{parse_availability, parse_node_addr};
 use crate::commands::errors::Usage;
-use crate::commands::service::parse::FlagParser;
+use crate::commands::flags::FlagParser;
 use crate::commands::Ctx;
 use clap::Args;
 use serde_json::{json, Value};
@@ -31,7 +31,7 @@ pub struct JoinArgs {
 }
 
 /// The `POST /swarm/join` body.
-pub fn request(args: &JoinArgs) -> anyhow::Result<Value> {
+pub fn request(args: &JoinArgs) -> crate::commands::CliResult<Value> {
     let p = FlagParser { usage: &USAGE };
     let listen = p.opt("--listen-addr", &args.listen_addr, parse_node_addr)?;
     USAGE.check_args(args.remote.len(), 1, Some(1))?;
@@ -48,7 +48,7 @@ pub fn request(args: &JoinArgs) -> anyhow::Result<Value> {
     Ok(req)
 }
 
-pub async fn run(ctx: &mut Ctx, args: JoinArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: JoinArgs) -> crate::commands::CliResult {
     let req = request(&args)?;
     ctx.client.post_json("/swarm/join", &req).await?;
     let info: Value = ctx.client.get_json("/info").await?;

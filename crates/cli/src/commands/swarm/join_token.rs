@@ -40,7 +40,7 @@ pub async fn print_join_command(
     node_id: &str,
     worker: bool,
     manager: bool,
-) -> anyhow::Result<()> {
+) -> crate::commands::CliResult<()> {
     let node: Node = ctx.client.get_json(&path(node_id)).await?;
     let swarm: Value = ctx.client.get_json("/swarm").await?;
     if let Some(ms) = &node.manager_status {
@@ -56,12 +56,12 @@ pub async fn print_join_command(
     Ok(())
 }
 
-pub async fn run(ctx: &mut Ctx, args: JoinTokenArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: JoinTokenArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.role.len(), 1, Some(1))?;
     let role = args.role[0].as_str();
     let (worker, manager) = (role == "worker", role == "manager");
     if !worker && !manager {
-        anyhow::bail!("unknown role {role}");
+        return Err(anyhow::anyhow!("unknown role {role}").into());
     }
     if args.rotate {
         let swarm: Value = ctx.client.get_json("/swarm").await?;

@@ -15,7 +15,7 @@ pub struct LeaveArgs {
     pub extra: Vec<String>,
 }
 
-pub async fn run(ctx: &mut Ctx, args: LeaveArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: LeaveArgs) -> crate::commands::CliResult {
     USAGE.check_args(args.extra.len(), 0, Some(0))?;
     let url = if args.force {
         "/swarm/leave?force=1"

@@ -42,7 +42,7 @@ pub enum SwarmCommand {
     Update(update::UpdateArgs),
 }
 
-pub async fn run(ctx: &mut Ctx, args: SwarmArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: SwarmArgs) -> crate::commands::CliResult {
     match args.cmd {
         SwarmCommand::Ca(a) => ca::run(ctx, a).await,
         SwarmCommand::Init(a) => init::run(ctx, a).await,
@@ -107,7 +107,7 @@ pub fn parse_availability(value: &str) -> Result<String, String> {
         "active" | "pause" | "drain" => Ok(lower),
         _ => Err(format!(
             "invalid availability {}, only active, pause and drain are supported",
-            crate::commands::errors::go_quote(value)
+            shoal_gocompat::strconv::quote(value)
         )),
     }
 }

@@ -8,13 +8,13 @@ use std::io::BufRead;
 #[derive(Args, Debug, Clone, Default)]
 pub struct UnlockArgs {}
 
-pub async fn run(ctx: &mut Ctx, _args: UnlockArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, _args: UnlockArgs) -> crate::commands::CliResult {
     // Like docker: check the node's state before asking for the key.
     let info: Value = ctx.client.get_json("/info").await?;
     match info["Swarm"]["LocalNodeState"].as_str().unwrap_or_default() {
-        "inactive" => anyhow::bail!("Error: This node is not part of a swarm"),
+        "inactive" => return Err(anyhow::anyhow!("Error: This node is not part of a swarm").into()),
         "locked" => {}
-        _ => anyhow::bail!("Error: swarm is not locked"),
+        _ => return Err(anyhow::anyhow!("Error: swarm is not locked").into()),
     }
     eprint!("Please enter unlock key: ");
     let mut key = String::new();

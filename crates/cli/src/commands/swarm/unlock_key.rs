@@ -16,11 +16,11 @@ pub struct UnlockKeyArgs {
     pub quiet: bool,
 }
 
-pub async fn run(ctx: &mut Ctx, args: UnlockKeyArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: UnlockKeyArgs) -> crate::commands::CliResult {
     if args.rotate {
         let swarm: Value = ctx.client.get_json("/swarm").await?;
         if swarm["Spec"]["EncryptionConfig"]["AutoLockManagers"].as_bool() != Some(true) {
-            anyhow::bail!("cannot rotate because autolock is not turned on");
+            return Err(anyhow::anyhow!("cannot rotate because autolock is not turned on").into());
         }
         let version = swarm["Version"]["Index"].as_u64().unwrap_or(0).to_string();
         let url = with_query(
@@ -42,7 +42,7 @@ pub async fn run(ctx: &mut Ctx, args: UnlockKeyArgs) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("could not fetch unlock key: {e}"))?;
     let key = resp["UnlockKey"].as_str().unwrap_or_default();
     if key.is_empty() {
-        anyhow::bail!("no unlock key is set");
+        return Err(anyhow::anyhow!("no unlock key is set").into());
     }
     if args.quiet {
         ctx.println(key)?;

@@ -4,7 +4,7 @@
 use super::init::{spec_flags, unlock_message, SpecArgs};
 use crate::client::with_query;
 use crate::commands::errors::Usage;
-use crate::commands::service::parse::FlagParser;
+use crate::commands::flags::FlagParser;
 use crate::commands::Ctx;
 use clap::Args;
 use serde_json::Value;
@@ -22,7 +22,7 @@ pub struct UpdateArgs {
     pub extra: Vec<String>,
 }
 
-pub async fn run(ctx: &mut Ctx, args: UpdateArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &mut Ctx, args: UpdateArgs) -> crate::commands::CliResult {
     let p = FlagParser { usage: &USAGE };
     let mut flags = spec_flags(&p, &args.spec)?;
     flags.autolock = args.autolock;

@@ -9,9 +9,9 @@ use crate::commands::display::{
     capitalize_first, ellipsis, familiar_image, natural_cmp, truncate_id,
 };
 use crate::commands::listfmt::{self, ListStyle};
-use crate::duration::human_duration;
 use serde_json::{json, Value};
 use shoal_api::{Task, Timestamp};
+use shoal_gocompat::duration::human_duration;
 use std::collections::HashMap;
 
 pub const STYLE: ListStyle = ListStyle {
@@ -106,7 +106,7 @@ pub fn render(
 fn listfmt_is_table(format: &str, quiet: bool) -> bool {
     match format {
         "table" => !quiet,
-        f => crate::template::is_table(f),
+        f => shoal_gocompat::template::is_table(f),
     }
 }
 

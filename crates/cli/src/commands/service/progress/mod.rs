@@ -30,7 +30,11 @@ const POLL: Duration = Duration::from_millis(200);
 
 /// Polls `service_ref` until it converges, printing progress unless
 /// `quiet`. Ctrl-C stops waiting (the service keeps converging).
-pub async fn wait_on_service(ctx: &mut Ctx, service_ref: &str, quiet: bool) -> anyhow::Result<()> {
+pub async fn wait_on_service(
+    ctx: &mut Ctx,
+    service_ref: &str,
+    quiet: bool,
+) -> crate::commands::CliResult {
     let start = Instant::now();
     let mut monitor = Monitor::new(service_ref);
     let mut renderer = Renderer::new(ctx.term_width);
@@ -45,7 +49,7 @@ pub async fn wait_on_service(ctx: &mut Ctx, service_ref: &str, quiet: bool) -> a
         let step = monitor.on_service(&service, start.elapsed(), &mut msgs);
         emit(ctx, &mut renderer, &msgs, quiet)?;
         match step {
-            Err(e) => anyhow::bail!(e),
+            Err(e) => return Err(anyhow::anyhow!(e).into()),
             Ok(Step::Done) => return Ok(()),
             Ok(Step::Continue) => {}
         }

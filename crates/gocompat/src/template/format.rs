@@ -3,7 +3,7 @@
 //! shorthand, and the `\t` / `\n` escapes users type on the command line.
 
 use super::{parse, TemplateError};
-use crate::table::TabWriter;
+use crate::tabwriter::TabWriter;
 use serde_json::Value;
 use std::collections::HashMap;
 

@@ -21,7 +21,7 @@ mod parse;
 mod printf;
 mod value;
 
-pub(crate) use value::go_float;
+pub use value::go_float;
 
 pub use format::{
     is_table, prepare, render_rows, table_format, unescape, Format, JSON_FORMAT, TABLE_KEY,

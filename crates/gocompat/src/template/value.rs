@@ -70,7 +70,7 @@ pub(crate) fn number(n: &Number) -> String {
 /// Go's `%v` for a float64: `%g` with the shortest digits that round-trip,
 /// which switches to exponent form when the decimal exponent is < -4 or
 /// >= 6 (hence Go printing `1e+06` for a million).
-pub(crate) fn go_float(f: f64) -> String {
+pub fn go_float(f: f64) -> String {
     if f.is_nan() {
         return "NaN".into();
     }
