@@ -1,17 +1,10 @@
 //! What an agent needs from a manager: register, receive assignments, report task states.
 
 use shoal_api::logs::{LogMessage, NodeLogSubscription};
-use shoal_api::{NodeDescription, TaskStatus};
+use shoal_api::NodeDescription;
 use tokio::sync::mpsc;
 
-pub use shoal_api::Assignments;
-
-/// One observed task state change.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StatusUpdate {
-    pub task_id: String,
-    pub status: TaskStatus,
-}
+pub use shoal_api::{Assignments, StatusUpdate};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum DispatcherError {

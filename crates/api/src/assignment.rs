@@ -1,4 +1,4 @@
-//! What a dispatcher hands a node: each task placed on it, with the data of the secrets and
+//! What a dispatcher hands a node (and hears back): each task placed on it, with the data of the secrets and
 //! configs that task references as separate parts (as swarmkit's assignments carry secrets
 //! beside tasks). The data never enters the stored task, and never leaves the manager by the
 //! API.
@@ -31,6 +31,13 @@ impl Assignment {
             ..Default::default()
         }
     }
+}
+
+/// One task state change a node observed, reported back to the dispatcher.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusUpdate {
+    pub task_id: String,
+    pub status: crate::task::TaskStatus,
 }
 
 /// The bytes of one secret or config (base64 on the wire).

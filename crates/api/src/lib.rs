@@ -24,7 +24,7 @@ pub mod task;
 pub mod time;
 pub mod validate;
 
-pub use assignment::{Assignment, Assignments, TaskFileData};
+pub use assignment::{Assignment, Assignments, StatusUpdate, TaskFileData};
 pub use attachment::NetworkAttachmentConfig;
 pub use cluster::*;
 pub use health::HealthConfig;

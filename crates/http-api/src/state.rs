@@ -1,6 +1,6 @@
 //! What every handler can reach: the node runtime and static facts about the daemon.
 
-use shoal_manager::NodeRuntime;
+use shoal_node::NodeRuntime;
 use std::sync::Arc;
 
 /// Facts about this daemon for `/version` and `/info`.

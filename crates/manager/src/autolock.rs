@@ -192,7 +192,7 @@ pub fn store_dek(
     };
     let path = dek_path(raft_dir);
     let raw = serde_json::to_vec(&file).unwrap_or_default();
-    crate::runtime::write_atomic(&path, &raw).map_err(io("writing", &path))
+    crate::fs::write_atomic(&path, &raw).map_err(io("writing", &path))
 }
 
 #[cfg(test)]

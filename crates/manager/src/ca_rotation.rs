@@ -159,7 +159,7 @@ pub fn next_step(st: &State) -> Option<Op> {
 }
 
 /// Leader only: moves a rotation on whenever the nodes' reports allow it.
-pub(crate) async fn leader_loop(
+pub async fn leader_loop(
     manager: std::sync::Arc<Manager>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {

@@ -1,11 +1,12 @@
 //! The dispatcher: the manager's side of agent sessions. It registers nodes, streams each
 //! node its assigned tasks whenever they change, and commits the agents' status reports.
 
+use crate::error::DispatchError;
 use crate::log_broker::Published;
 use crate::manager::Manager;
-use shoal_agent::{Assignments, DispatcherApi, DispatcherError, StatusUpdate};
 use shoal_api::logs::{LogMessage, NodeLogSubscription};
 use shoal_api::Timestamp;
+use shoal_api::{Assignments, StatusUpdate};
 use shoal_api::{NodeDescription, NodeState, NodeStatus, TaskState};
 use shoal_store::Op;
 use std::collections::HashMap;
@@ -115,8 +116,8 @@ impl Dispatcher {
         }
     }
 
-    fn unavailable(e: impl std::fmt::Display) -> DispatcherError {
-        DispatcherError::Unavailable(e.to_string())
+    fn unavailable(e: impl std::fmt::Display) -> DispatchError {
+        DispatchError::Unavailable(e.to_string())
     }
 }
 
@@ -177,11 +178,11 @@ impl Dispatcher {
         description: NodeDescription,
         executor: &str,
         addr: &str,
-    ) -> Result<(), DispatcherError> {
+    ) -> Result<(), DispatchError> {
         // Only nodes the swarm knows may open a session: a removed node stays out even
         // though its certificate is still valid.
         let existing = self.manager.read().nodes.get(node_id).cloned();
-        let mut node = existing.ok_or_else(|| DispatcherError::UnknownNode(node_id.to_string()))?;
+        let mut node = existing.ok_or_else(|| DispatchError::UnknownNode(node_id.to_string()))?;
         // The local agent knows nothing of certificates: keep what the manager reported.
         let tls_info = if description.tls_info.trust_root.is_empty() {
             node.description.tls_info.clone()
@@ -205,25 +206,27 @@ impl Dispatcher {
     }
 }
 
-#[async_trait::async_trait]
-impl DispatcherApi for Dispatcher {
-    async fn register(
+/// The agent-facing calls. The node crate adapts them to the agent's `DispatcherApi`; the
+/// node RPC serves them to remote agents.
+impl Dispatcher {
+    /// Announces a node at this manager's address and marks it ready.
+    pub async fn register(
         &self,
         node_id: &str,
         description: NodeDescription,
         executor: &str,
-    ) -> Result<(), DispatcherError> {
+    ) -> Result<(), DispatchError> {
         let addr = self.addr.clone();
         self.register_at(node_id, description, executor, &addr)
             .await
     }
 
-    async fn assignments(
+    pub async fn assignments(
         &self,
         node_id: &str,
-    ) -> Result<mpsc::Receiver<Assignments>, DispatcherError> {
+    ) -> Result<mpsc::Receiver<Assignments>, DispatchError> {
         if !self.manager.read().nodes.contains_key(node_id) {
-            return Err(DispatcherError::UnknownNode(node_id.to_string()));
+            return Err(DispatchError::UnknownNode(node_id.to_string()));
         }
         let (tx, rx) = mpsc::channel(4);
         let manager = self.manager.clone();
@@ -250,7 +253,7 @@ impl DispatcherApi for Dispatcher {
         Ok(rx)
     }
 
-    async fn heartbeat(&self, node_id: &str) -> Result<Duration, DispatcherError> {
+    pub async fn heartbeat(&self, node_id: &str) -> Result<Duration, DispatchError> {
         // Liveness is judged by the leader: a follower passes its nodes' heartbeats on.
         if !self.manager.raft.is_leader() {
             if let Some(period) = self.forward_heartbeat(node_id).await {
@@ -264,7 +267,7 @@ impl DispatcherApi for Dispatcher {
             .get(node_id)
             .map(|n| n.status.state);
         match status {
-            None => Err(DispatcherError::UnknownNode(node_id.to_string())),
+            None => Err(DispatchError::UnknownNode(node_id.to_string())),
             Some(state) => {
                 self.seen(node_id);
                 // A node marked down (or not yet ready) that is heard from is ready.
@@ -293,10 +296,10 @@ impl DispatcherApi for Dispatcher {
         }
     }
 
-    async fn log_subscriptions(
+    pub async fn log_subscriptions(
         &self,
         node_id: &str,
-    ) -> Result<mpsc::Receiver<Vec<NodeLogSubscription>>, DispatcherError> {
+    ) -> Result<mpsc::Receiver<Vec<NodeLogSubscription>>, DispatchError> {
         let (tx, rx) = mpsc::channel(4);
         let manager = self.manager.clone();
         let node_id = node_id.to_string();
@@ -325,13 +328,13 @@ impl DispatcherApi for Dispatcher {
         Ok(rx)
     }
 
-    async fn publish_logs(
+    pub async fn publish_logs(
         &self,
         node_id: &str,
         subscription_id: &str,
         messages: Vec<LogMessage>,
         close: bool,
-    ) -> Result<(), DispatcherError> {
+    ) -> Result<(), DispatchError> {
         let published = Published {
             node_id: node_id.to_string(),
             messages,
@@ -340,17 +343,17 @@ impl DispatcherApi for Dispatcher {
         if self.manager.logs.publish(subscription_id, published).await {
             Ok(())
         } else {
-            Err(DispatcherError::Unavailable(format!(
+            Err(DispatchError::Unavailable(format!(
                 "log subscription {subscription_id} is over"
             )))
         }
     }
 
-    async fn report(
+    pub async fn report(
         &self,
         _node_id: &str,
         updates: Vec<StatusUpdate>,
-    ) -> Result<(), DispatcherError> {
+    ) -> Result<(), DispatchError> {
         let ops = updates
             .into_iter()
             .map(|u| Op::SetTaskStatus {

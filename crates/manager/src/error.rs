@@ -15,3 +15,13 @@ pub enum ManagerError {
         source: std::io::Error,
     },
 }
+
+/// Why the dispatcher cannot serve an agent's call.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DispatchError {
+    /// The manager cannot take the call now (no leader, shutting down); try again.
+    #[error("dispatcher unavailable: {0}")]
+    Unavailable(String),
+    #[error("node {0} is not known to the swarm (it may have been removed): leave the swarm and join again")]
+    UnknownNode(String),
+}

@@ -1,8 +1,8 @@
 //! `service logs` over node RPC: the streams the manager serves (a node's subscriptions, a
-//! subscription relayed from another manager) and the calls a worker's agent makes.
+//! subscription relayed from another manager) and their messages. The calls a worker's
+//! agent makes are the node's (`shoal_node::log_client`).
 
 use crate::log_broker::{Published, Subscription};
-use shoal_agent::DispatcherError;
 use shoal_api::logs::{LogMessage, NodeLogSubscription};
 use shoal_rpc::pb;
 use std::pin::Pin;
@@ -56,53 +56,4 @@ pub fn from_pb(r: pb::PublishLogsRequest) -> Result<(String, Published), Status>
             close: r.close,
         },
     ))
-}
-
-/// A worker's side: its subscription sets from the manager's stream.
-pub async fn open_sets(
-    channel: tonic::transport::Channel,
-    node_id: &str,
-) -> Result<mpsc::Receiver<Vec<NodeLogSubscription>>, DispatcherError> {
-    let req = pb::LogSubscriptionsRequest {
-        node_id: node_id.to_string(),
-    };
-    let mut stream = shoal_rpc::client::dispatcher(channel)
-        .log_subscriptions(req)
-        .await
-        .map_err(|s| DispatcherError::Unavailable(s.message().to_string()))?
-        .into_inner();
-    let (tx, rx) = mpsc::channel(4);
-    tokio::spawn(async move {
-        while let Ok(Some(msg)) = stream.message().await {
-            let Ok(set) = serde_json::from_slice(&msg.subscriptions_json) else {
-                return;
-            };
-            if tx.send(set).await.is_err() {
-                return;
-            }
-        }
-    });
-    Ok(rx)
-}
-
-/// A worker's side: sends lines for a subscription.
-pub async fn publish(
-    channel: tonic::transport::Channel,
-    node_id: &str,
-    subscription_id: &str,
-    messages: Vec<LogMessage>,
-    close: bool,
-) -> Result<(), DispatcherError> {
-    let published = Published {
-        node_id: node_id.to_string(),
-        messages,
-        close,
-    };
-    let req = to_pb(subscription_id, published)
-        .map_err(|s| DispatcherError::Unavailable(s.message().to_string()))?;
-    shoal_rpc::client::dispatcher(channel)
-        .publish_logs(req)
-        .await
-        .map_err(|s| DispatcherError::Unavailable(s.message().to_string()))?;
-    Ok(())
 }

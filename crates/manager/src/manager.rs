@@ -15,7 +15,7 @@ pub struct Manager {
     pub raft: RaftNode,
     pub store: Arc<ReplicatedStore>,
     /// Channels to the other managers (raft messages, forwarded writes).
-    pub peers: Option<Arc<crate::raft_rpc::Peers>>,
+    pub peers: Option<Arc<crate::peers::Peers>>,
     /// `service logs` subscriptions served through this manager.
     pub logs: Arc<crate::log_broker::LogBroker>,
 }

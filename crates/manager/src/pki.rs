@@ -171,3 +171,12 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// The node's key, certificate and roots as the RPC layer takes them.
+pub fn node_tls(c: &NodeCerts) -> shoal_rpc::NodeTls {
+    shoal_rpc::NodeTls {
+        key_pem: c.key_pem.clone(),
+        cert_pem: c.cert_pem.clone(),
+        root_cert_pem: c.root_cert_pem.clone(),
+    }
+}

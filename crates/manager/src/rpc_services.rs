@@ -5,8 +5,7 @@ use crate::ca_server;
 use crate::control::ControlError;
 use crate::dispatcher::Dispatcher;
 use crate::manager::Manager;
-use shoal_agent::{DispatcherApi, StatusUpdate};
-use shoal_api::{Availability, NodeDescription, TaskStatus};
+use shoal_api::{Availability, NodeDescription, StatusUpdate, TaskStatus};
 use shoal_rpc::pb;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -108,7 +107,7 @@ fn check_node<T>(req: &Request<T>, node_id: &str) -> Result<(), Status> {
 async fn session_stream(
     manager: Arc<crate::Manager>,
     node_id: String,
-    mut sets: tokio::sync::mpsc::Receiver<shoal_agent::Assignments>,
+    mut sets: tokio::sync::mpsc::Receiver<shoal_api::Assignments>,
     tx: tokio::sync::mpsc::Sender<Result<pb::Assignments, Status>>,
 ) {
     // What the node must follow besides its tasks: its role and the swarm's roots. Checked on

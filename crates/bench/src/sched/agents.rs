@@ -1,6 +1,6 @@
 //! Figure 2: end to end through a real manager. One `shoal daemon` (process executor) runs
 //! `swarm init` and is drained, so it runs no task itself. This process then starts `agents`
-//! in-process nodes: each a `shoal_manager::NodeRuntime` with its own temp data dir and
+//! in-process nodes: each a `shoal_node::NodeRuntime` with its own temp data dir and
 //! hostname and a [`FakeExecutor`], joined with the worker token exactly as `swarm join`
 //! does (the root CA checked against the token, a certificate issued for a fresh key,
 //! then a session with the manager's dispatcher over gRPC and mutual TLS). Each trial
@@ -18,7 +18,7 @@ use crate::stats::{Samples, Unit};
 use crate::sys;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Value};
-use shoal_manager::{JoinRequest, NodeRuntime, RuntimeConfig};
+use shoal_node::{JoinRequest, NodeRuntime, RuntimeConfig};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use shoal_api::{Availability, SwarmSpec};
 use shoal_manager::control::swarm;
-use shoal_manager::{InitRequest, JoinRequest};
+use shoal_node::{InitRequest, JoinRequest};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

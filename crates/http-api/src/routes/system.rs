@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use shoal_manager::LocalState;
+use shoal_node::LocalState;
 
 fn swarm_header(st: &AppState) -> &'static str {
     match st.runtime.local() {

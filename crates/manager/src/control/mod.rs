@@ -97,7 +97,7 @@ pub fn resolve_id(state: &State, kind: Kind, reference: &str) -> Result<String, 
 }
 
 /// The single result of a one-op proposal.
-pub(crate) fn single(results: Vec<Result<u64, StoreError>>) -> Result<u64, ControlError> {
+pub fn single(results: Vec<Result<u64, StoreError>>) -> Result<u64, ControlError> {
     results
         .into_iter()
         .next()

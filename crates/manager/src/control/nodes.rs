@@ -49,7 +49,7 @@ pub fn manager_count(m: &Manager) -> crate::quorum::ManagerCount {
         unreachable: 0,
     };
     for n in st.nodes.values() {
-        if !voters.contains(&crate::runtime::raft_id_of(&n.id)) {
+        if !voters.contains(&crate::raft_ids::raft_id_of(&n.id)) {
             continue;
         }
         if n.status.state == NodeState::Down {
@@ -63,7 +63,7 @@ pub fn manager_count(m: &Manager) -> crate::quorum::ManagerCount {
 
 /// Whether `node` votes in the raft.
 fn is_voter(m: &Manager, node_id: &str) -> bool {
-    let id = crate::runtime::raft_id_of(node_id);
+    let id = crate::raft_ids::raft_id_of(node_id);
     m.raft.members().iter().any(|(v, _)| *v == id)
 }
 

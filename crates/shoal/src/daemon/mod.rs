@@ -9,7 +9,7 @@ pub use args::DaemonArgs;
 
 use anyhow::{Context, Result};
 use shoal_http_api::{AppState, DaemonInfo, Endpoint, ServerTls};
-use shoal_manager::{NodeRuntime, RuntimeConfig};
+use shoal_node::{NodeRuntime, RuntimeConfig};
 use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
 

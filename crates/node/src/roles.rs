@@ -9,14 +9,16 @@
 //!   configuration, gets a worker certificate from another manager, stops its manager parts,
 //!   drops its raft data and carries on as a worker.
 
-use crate::control::nodes::manager_count;
-use crate::manager::Manager;
-use crate::pki::NodeCerts;
-use crate::raft_rpc::Peers;
 use crate::renewal::Renewer;
-use crate::runtime::{raft_id_of, write_atomic, Identity, LocalState, NodeRuntime};
+use crate::runtime::{Identity, LocalState, NodeRuntime};
 use shoal_api::{NodeRole, NodeState};
 use shoal_ca::Role;
+use shoal_manager::control::nodes::manager_count;
+use shoal_manager::fs::write_atomic;
+use shoal_manager::manager::Manager;
+use shoal_manager::peers::Peers;
+use shoal_manager::pki::NodeCerts;
+use shoal_manager::raft_ids::raft_id_of;
 use shoal_rpc::{client, pb};
 use std::collections::HashSet;
 use std::sync::{Arc, Weak};
@@ -64,7 +66,7 @@ async fn remove_demoted_once(manager: &Manager) {
         if !manager_count(manager).can_remove(reachable) {
             tracing::warn!(
                 "not removing demoted manager {node_id} from raft yet: {}",
-                crate::quorum::DEMOTE_LOSES_QUORUM
+                shoal_manager::quorum::DEMOTE_LOSES_QUORUM
             );
             continue;
         }
@@ -255,7 +257,7 @@ impl NodeRuntime {
         let raw = serde_json::to_vec_pretty(&identity).unwrap_or_default();
         write_atomic(&self.identity_path(), &raw).map_err(|e| e.to_string())?;
         let _ = std::fs::remove_file(swarm_dir.join("managers.json"));
-        active.dispatcher.switch(parts.dispatcher.clone());
+        active.dispatcher.switch(parts.agent_dispatcher());
         if let Some(w) = active.worker.take() {
             w.stop();
         }

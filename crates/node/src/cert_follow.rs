@@ -3,11 +3,11 @@
 //! it renews at once, starts using the new material (RPC server, peer channels, dispatcher
 //! connection) and reports its new `TLSInfo`.
 
-use crate::ca_rotation::{must_renew, signing_root, tls_info_of, trust_bundle};
-use crate::manager::Manager;
-use crate::pki;
 use crate::remote_dispatcher::RemoteDispatcher;
 use crate::renewal::Renewer;
+use shoal_manager::ca_rotation::{must_renew, signing_root, tls_info_of, trust_bundle};
+use shoal_manager::manager::Manager;
+use shoal_manager::pki;
 use shoal_rpc::server::TlsHandle;
 use shoal_store::Op;
 use std::path::PathBuf;
@@ -48,7 +48,7 @@ pub(crate) async fn follow_local(
                     match Renewer::Local(manager.clone()).renew_now(&swarm_dir).await {
                         Ok(fresh) => {
                             if let Some(tls) = &tls {
-                                if let Err(e) = tls.reload(&crate::node_rpc::node_tls(&fresh)) {
+                                if let Err(e) = tls.reload(&shoal_manager::pki::node_tls(&fresh)) {
                                     tracing::warn!("reloading the RPC server's certificate: {e}");
                                 }
                             }

@@ -4,13 +4,7 @@
 //!
 //! On disk: `<data-dir>/swarm/node.json` (this node's identity) and `<data-dir>/swarm/raft/`.
 
-use crate::control::ControlError;
-use crate::error::ManagerError;
-use crate::ids::new_id;
-use crate::manager::Manager;
 use crate::parts::{ManagerParts, WorkerParts};
-use crate::pki;
-use crate::replicated_store::ReplicatedStore;
 use crate::switch_dispatcher::SwitchDispatcher;
 use serde::{Deserialize, Serialize};
 use shoal_agent::{Agent, AgentConfig, Stop};
@@ -19,6 +13,14 @@ use shoal_api::{
     SwarmSpec,
 };
 use shoal_executor::Executor;
+use shoal_manager::control::ControlError;
+use shoal_manager::error::ManagerError;
+use shoal_manager::fs::write_atomic;
+use shoal_manager::ids::new_id;
+use shoal_manager::manager::Manager;
+use shoal_manager::pki;
+use shoal_manager::raft_ids::raft_id_of;
+use shoal_manager::replicated_store::ReplicatedStore;
 use shoal_raft::{RaftConfig, RaftNode};
 use shoal_store::Op;
 use std::collections::HashMap;
@@ -102,7 +104,7 @@ pub struct NodeRuntime {
     /// Itself, for the background loops that change the node's role.
     me: Weak<NodeRuntime>,
     /// The unlock key given to `swarm unlock` (autolock), for reopening raft later.
-    pub(crate) kek: std::sync::Mutex<Option<crate::autolock::UnlockKey>>,
+    pub(crate) kek: std::sync::Mutex<Option<shoal_manager::autolock::UnlockKey>>,
     /// A locked manager's identity, waiting for `swarm unlock`.
     locked: Mutex<Option<Identity>>,
 }
@@ -150,7 +152,7 @@ impl NodeRuntime {
                         rt.catch_up(&manager).await;
                         rt.activate(identity, manager).await?
                     }
-                    Err(ManagerError::Autolock(crate::autolock::AutolockError::Locked)) => {
+                    Err(ManagerError::Autolock(shoal_manager::autolock::AutolockError::Locked)) => {
                         tracing::warn!(
                             "this manager is locked: run `swarm unlock` with the unlock key"
                         );
@@ -174,19 +176,21 @@ impl NodeRuntime {
         let store = Arc::new(ReplicatedStore::default());
         let raft_dir = self.swarm_dir().join("raft");
         let kek = self.kek.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let dek = crate::autolock::load_dek(&raft_dir, kek.as_ref())?;
+        let dek = shoal_manager::autolock::load_dek(&raft_dir, kek.as_ref())?;
         let config = RaftConfig {
             data_key: Some(dek),
             ..RaftConfig::new(raft_dir, identity.raft_id, identity.addr.clone())
         };
-        let peers = Arc::new(crate::raft_rpc::Peers::new(pki::load(&self.swarm_dir())?));
+        let peers = Arc::new(shoal_manager::peers::Peers::new(pki::load(
+            &self.swarm_dir(),
+        )?));
         let raft = RaftNode::open_with(config, store.clone(), peers.clone()).await?;
         Ok(Arc::new(Manager {
             node_id: identity.node_id.clone(),
             raft,
             store,
             peers: Some(peers),
-            logs: crate::log_broker::LogBroker::new(),
+            logs: shoal_manager::log_broker::LogBroker::new(),
         }))
     }
 
@@ -217,7 +221,7 @@ impl NodeRuntime {
         manager: Arc<Manager>,
     ) -> Result<(), ManagerError> {
         let parts = self.start_manager_parts(&identity, manager.clone()).await?;
-        let dispatcher = Arc::new(SwitchDispatcher::new(parts.dispatcher.clone()));
+        let dispatcher = Arc::new(SwitchDispatcher::new(parts.agent_dispatcher()));
         let (agent_stop, agent) = self.spawn_agent(&identity, dispatcher.clone());
         self.set_local(LocalState::Active {
             node_id: identity.node_id.clone(),
@@ -287,7 +291,7 @@ impl NodeRuntime {
                 "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.".into(),
             )),
             LocalState::Locked { .. } => Err(ControlError::Unavailable(
-                crate::autolock::LOCKED.into(),
+                shoal_manager::autolock::LOCKED.into(),
             )),
         }
     }
@@ -336,7 +340,7 @@ impl NodeRuntime {
             subnet_size: 24,
             data_path_port: 4789,
             join_tokens: pki.tokens.clone(),
-            tls_info: crate::ca_rotation::root_tls_info(&pki.ca.cert_pem),
+            tls_info: shoal_manager::ca_rotation::root_tls_info(&pki.ca.cert_pem),
             ..Default::default()
         };
         let node = Node {
@@ -365,9 +369,11 @@ impl NodeRuntime {
             Op::PutRootCa(Box::new(pki.ca.clone())),
             Op::PutCluster(Box::new(cluster)),
             Op::PutNode(Box::new(node)),
-            crate::control::networks::ingress_op(&shoal_store::State::default()),
+            shoal_manager::control::networks::ingress_op(&shoal_store::State::default()),
         ];
-        ops.extend(crate::control::swarm::unlock_key_op(None, autolock, false));
+        ops.extend(shoal_manager::control::swarm::unlock_key_op(
+            None, autolock, false,
+        ));
         manager.propose(ops).await?;
         let path = self.identity_path();
         let raw = serde_json::to_vec_pretty(&identity).unwrap_or_default();
@@ -436,8 +442,8 @@ impl NodeRuntime {
             }
         };
         if let (Some(m), false) = (&manager, force) {
-            let count = crate::control::nodes::manager_count(m);
-            if let Some(refusal) = crate::quorum::leave_refusal(count) {
+            let count = shoal_manager::control::nodes::manager_count(m);
+            if let Some(refusal) = shoal_manager::quorum::leave_refusal(count) {
                 return Err(ControlError::Unavailable(refusal));
             }
         }
@@ -451,7 +457,7 @@ impl NodeRuntime {
 
     /// `swarm unlock`: opens the locked manager's raft with the key and starts it.
     pub async fn unlock(&self, key: &str) -> Result<(), ControlError> {
-        use crate::autolock::{AutolockError, UnlockKey, INVALID_KEY, NOT_LOCKED};
+        use shoal_manager::autolock::{AutolockError, UnlockKey, INVALID_KEY, NOT_LOCKED};
         let mut locked = self.locked.lock().await;
         let Some(identity) = locked.clone() else {
             return Err(match self.local() {
@@ -462,7 +468,7 @@ impl NodeRuntime {
         let key =
             UnlockKey::parse(key).map_err(|_| ControlError::Unauthorized(INVALID_KEY.into()))?;
         let raft_dir = self.swarm_dir().join("raft");
-        match crate::autolock::load_dek(&raft_dir, Some(&key)) {
+        match shoal_manager::autolock::load_dek(&raft_dir, Some(&key)) {
             Ok(_) => {}
             Err(AutolockError::InvalidKey) => {
                 return Err(ControlError::Unauthorized(INVALID_KEY.into()))
@@ -515,23 +521,4 @@ pub(crate) fn advertise(req: &InitRequest) -> String {
     } else {
         format!("{raw}:2377")
     }
-}
-
-pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, data)?;
-    std::fs::File::open(&tmp)?.sync_all()?;
-    std::fs::rename(&tmp, path)
-}
-
-/// A manager's raft id, derived from its node id (so any manager can map one to the other).
-pub(crate) fn raft_id_of(node_id: &str) -> u64 {
-    node_id
-        .chars()
-        .take(12)
-        .fold(0u64, |acc, c| {
-            acc.wrapping_mul(36)
-                .wrapping_add(c.to_digit(36).unwrap_or(0) as u64)
-        })
-        .max(2)
 }

@@ -1,24 +1,17 @@
 //! Wiring the node-to-node RPC: a manager serves the CA and the dispatcher on its listen
 //! address; a worker's agent reaches its manager's dispatcher through `RemoteDispatcher`.
 
-use crate::dispatcher::Dispatcher;
-use crate::error::ManagerError;
-use crate::manager::Manager;
-use crate::pki::{self, NodeCerts};
-use crate::rpc_services::{CaService, DispatcherService};
-use shoal_rpc::{server::RpcServer, tls, NodeTls};
+use shoal_manager::dispatcher::Dispatcher;
+use shoal_manager::error::ManagerError;
+use shoal_manager::manager::Manager;
+use shoal_manager::pki::node_tls;
+use shoal_manager::pki::{self, NodeCerts};
+use shoal_manager::rpc_services::{CaService, DispatcherService};
+use shoal_rpc::{server::RpcServer, tls};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::watch;
-
-pub fn node_tls(c: &NodeCerts) -> NodeTls {
-    NodeTls {
-        key_pem: c.key_pem.clone(),
-        cert_pem: c.cert_pem.clone(),
-        root_cert_pem: c.root_cert_pem.clone(),
-    }
-}
 
 fn rpc_err(e: impl std::fmt::Display) -> ManagerError {
     ManagerError::Decode(format!("node RPC: {e}"))
@@ -53,7 +46,7 @@ pub async fn start_server(
             manager: manager.clone(),
         })
         .dispatcher(DispatcherService { dispatcher })
-        .raft(crate::raft_rpc::RaftService {
+        .raft(shoal_manager::raft_rpc::RaftService {
             manager: manager.clone(),
         });
     let tls = server.tls_handle();

@@ -3,13 +3,13 @@
 //! a worker's (remote dispatcher, renewal through its manager, promotion watch). The agent
 //! outlives both: it switches dispatchers when the node changes role.
 
-use crate::dispatcher::Dispatcher;
-use crate::error::ManagerError;
-use crate::manager::Manager;
-use crate::pki;
-use crate::reconciler;
 use crate::remote_dispatcher::RemoteDispatcher;
 use crate::runtime::{Identity, NodeRuntime};
+use shoal_manager::dispatcher::Dispatcher;
+use shoal_manager::error::ManagerError;
+use shoal_manager::manager::Manager;
+use shoal_manager::pki;
+use shoal_manager::reconciler;
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -84,7 +84,7 @@ impl NodeRuntime {
             Some((s, t)) => (Some(s), Some(t)),
             None => (None, None),
         };
-        tokio::spawn(crate::ca_rotation::leader_loop(
+        tokio::spawn(shoal_manager::ca_rotation::leader_loop(
             manager.clone(),
             stop_rx.clone(),
         ));
@@ -139,6 +139,13 @@ impl NodeRuntime {
 }
 
 impl ManagerParts {
+    /// The manager's dispatcher as this node's agent talks to it (in process).
+    pub(crate) fn agent_dispatcher(&self) -> Arc<dyn shoal_agent::DispatcherApi> {
+        Arc::new(crate::local_dispatcher::LocalDispatcher(
+            self.dispatcher.clone(),
+        ))
+    }
+
     /// Stops the loops, the RPC server and raft (flushing it).
     pub(crate) async fn stop(self) {
         let _ = self.stop.send(true);

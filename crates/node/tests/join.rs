@@ -7,7 +7,7 @@ use shoal_ca::{NodeKey, Role};
 use shoal_executor::process::ProcessExecutor;
 use shoal_manager::ca_server::{join, INVALID_TOKEN};
 use shoal_manager::control::ControlError;
-use shoal_manager::{InitRequest, NodeRuntime, RuntimeConfig};
+use shoal_node::{InitRequest, NodeRuntime, RuntimeConfig};
 use std::sync::Arc;
 use std::time::SystemTime;
 

@@ -16,7 +16,7 @@ pub struct RemoteDispatcher {
     channel: Mutex<Channel>,
     /// The managers this node may talk to (first: the current one), learnt from sessions.
     managers: Arc<Mutex<Vec<String>>>,
-    certs: Mutex<crate::pki::NodeCerts>,
+    certs: Mutex<shoal_manager::pki::NodeCerts>,
     /// What the node announces when it opens a session (set by `register`).
     hello: Mutex<Option<(NodeDescription, String)>>,
     /// The role the swarm wants this node in, as the last session message said.
@@ -33,8 +33,8 @@ pub struct RemoteDispatcher {
 impl RemoteDispatcher {
     pub fn new(
         addr: &str,
-        certs: crate::pki::NodeCerts,
-    ) -> Result<RemoteDispatcher, crate::ManagerError> {
+        certs: shoal_manager::pki::NodeCerts,
+    ) -> Result<RemoteDispatcher, shoal_manager::ManagerError> {
         let channel = crate::node_rpc::channel(addr, &certs)?;
         Ok(RemoteDispatcher {
             channel: Mutex::new(channel),
@@ -80,7 +80,7 @@ impl RemoteDispatcher {
 
     /// Uses renewed certificates from now on (calls in flight finish on the old channel) and
     /// ends the open session, so the agent opens a new one with them.
-    pub fn use_certs(&self, certs: crate::pki::NodeCerts) {
+    pub fn use_certs(&self, certs: shoal_manager::pki::NodeCerts) {
         *self.certs.lock().unwrap_or_else(|p| p.into_inner()) = certs;
         self.reconnect();
         self.session_gen.send_modify(|g| *g += 1);
@@ -128,7 +128,7 @@ fn learn_managers(managers: &Mutex<Vec<String>>, list: Vec<String>) -> bool {
 fn save_managers(file: &Path, managers: &Mutex<Vec<String>>) {
     let list = managers.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let raw = serde_json::to_vec(&list).unwrap_or_default();
-    if let Err(e) = crate::runtime::write_atomic(file, &raw) {
+    if let Err(e) = shoal_manager::fs::write_atomic(file, &raw) {
         tracing::warn!("agent: saving the managers' addresses: {e}");
     }
 }
@@ -164,7 +164,7 @@ impl DispatcherApi for RemoteDispatcher {
         &self,
         node_id: &str,
     ) -> Result<mpsc::Receiver<Vec<NodeLogSubscription>>, DispatcherError> {
-        crate::log_rpc::open_sets(self.channel(), node_id).await
+        crate::log_client::open_sets(self.channel(), node_id).await
     }
 
     async fn publish_logs(
@@ -174,7 +174,7 @@ impl DispatcherApi for RemoteDispatcher {
         messages: Vec<LogMessage>,
         close: bool,
     ) -> Result<(), DispatcherError> {
-        crate::log_rpc::publish(self.channel(), node_id, subscription_id, messages, close).await
+        crate::log_client::publish(self.channel(), node_id, subscription_id, messages, close).await
     }
 
     async fn assignments(
@@ -188,7 +188,7 @@ impl DispatcherApi for RemoteDispatcher {
             .clone()
             .unwrap_or_default();
         let mut description = description;
-        description.tls_info = crate::ca_rotation::tls_info_of(
+        description.tls_info = shoal_manager::ca_rotation::tls_info_of(
             &self.certs.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         );
         let req = pb::SessionRequest {

@@ -4,8 +4,8 @@
 //! managers stay in the node list, unreachable, until they are demoted and removed (as in
 //! Swarm). Running tasks are kept: the agent just reconnects to the new dispatcher.
 
-use crate::control::ControlError;
 use crate::runtime::{LocalState, NodeRuntime};
+use shoal_manager::control::ControlError;
 use shoal_store::Op;
 
 fn internal(e: impl std::fmt::Display) -> ControlError {
@@ -37,7 +37,7 @@ impl NodeRuntime {
         let restart = async {
             let manager = self.open_raft(&identity).await?;
             manager.raft.bootstrap_single().await?;
-            Ok::<_, crate::ManagerError>(manager)
+            Ok::<_, shoal_manager::ManagerError>(manager)
         };
         let manager = match restart.await {
             Ok(m) => m,
@@ -53,7 +53,7 @@ impl NodeRuntime {
             .start_manager_parts(&identity, manager.clone())
             .await
             .map_err(internal)?;
-        active.dispatcher.switch(parts.dispatcher.clone());
+        active.dispatcher.switch(parts.agent_dispatcher());
         active.manager = Some(parts);
         self.set_local(LocalState::Active {
             node_id: identity.node_id.clone(),

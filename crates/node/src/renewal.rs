@@ -2,12 +2,12 @@
 //! 80% of its validity (Swarm's rule), with a fresh key. Workers ask their manager's CA over
 //! mutual TLS; managers sign their own with the cluster CA.
 
-use crate::ca_server;
-use crate::error::ManagerError;
-use crate::manager::Manager;
-use crate::node_rpc::node_tls;
-use crate::pki::{self, NodeCerts};
 use shoal_ca::NodeKey;
+use shoal_manager::ca_server;
+use shoal_manager::error::ManagerError;
+use shoal_manager::manager::Manager;
+use shoal_manager::pki::node_tls;
+use shoal_manager::pki::{self, NodeCerts};
 use shoal_rpc::{client, pb, tls};
 use std::path::PathBuf;
 use std::sync::Arc;

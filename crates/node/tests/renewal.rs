@@ -3,8 +3,8 @@
 //! node removed from the swarm cannot renew.
 
 use shoal_executor::process::ProcessExecutor;
-use shoal_manager::renewal::Renewer;
-use shoal_manager::{InitRequest, JoinRequest, NodeRuntime, RuntimeConfig};
+use shoal_node::renewal::Renewer;
+use shoal_node::{InitRequest, JoinRequest, NodeRuntime, RuntimeConfig};
 use std::sync::Arc;
 use std::time::SystemTime;
 

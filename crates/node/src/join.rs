@@ -4,12 +4,13 @@
 //! Workers only for now: joining as a manager needs raft membership changes (next step of
 //! the cluster work) and is refused with a clear message, changing nothing.
 
-use crate::control::ControlError;
-use crate::pki::{self, NodeCerts};
-use crate::runtime::{write_atomic, Identity, LocalState, NodeRuntime, ALREADY_IN_SWARM};
+use crate::runtime::{Identity, LocalState, NodeRuntime, ALREADY_IN_SWARM};
 use shoal_api::Availability;
 use shoal_ca::token::JoinToken;
 use shoal_ca::{NodeKey, Role};
+use shoal_manager::control::ControlError;
+use shoal_manager::fs::write_atomic;
+use shoal_manager::pki::{self, NodeCerts};
 use shoal_rpc::{client, pb, tls};
 use std::time::SystemTime;
 
@@ -136,7 +137,7 @@ impl NodeRuntime {
             ));
         }
         let identity = Identity {
-            raft_id: crate::runtime::raft_id_of(&node_id),
+            raft_id: shoal_manager::raft_ids::raft_id_of(&node_id),
             node_id,
             addr: addr.clone(),
             role: "manager".into(),

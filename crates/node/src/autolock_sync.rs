@@ -2,9 +2,9 @@
 //! current unlock key while autolock is on (resealed when the key rotates), stored as is
 //! when it is off. Runs on every manager, since each one has its own DEK.
 
-use crate::autolock::{load_dek, store_dek, UnlockKey};
-use crate::manager::Manager;
 use crate::runtime::NodeRuntime;
+use shoal_manager::autolock::{load_dek, store_dek, UnlockKey};
+use shoal_manager::manager::Manager;
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use tokio::sync::watch;
