@@ -168,7 +168,7 @@ pub async fn leader_loop(
         if *stop.borrow() {
             return;
         }
-        if manager.raft.is_ready_leader() {
+        if manager.proposer.is_ready_leader() {
             let step = next_step(&manager.read());
             if let Some(op) = step {
                 match manager.propose(vec![op]).await {

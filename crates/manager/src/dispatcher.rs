@@ -37,7 +37,7 @@ impl Dispatcher {
     /// A node's session on this manager closed: the leader records it, a follower tells the
     /// leader.
     pub async fn session_closed(&self, node_id: &str) {
-        if self.manager.raft.is_leader() {
+        if self.manager.proposer.is_leader() {
             self.note_closed(node_id);
         } else {
             let _ = self.forward(node_id, true).await;
@@ -49,14 +49,14 @@ impl Dispatcher {
         self.closed
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(node_id.to_string(), Timestamp::now());
+            .insert(node_id.to_string(), self.manager.now());
     }
 
     fn seen(&self, node_id: &str) {
         self.last_seen
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(node_id.to_string(), Timestamp::now());
+            .insert(node_id.to_string(), self.manager.now());
     }
 
     /// The cluster's heartbeat period.
@@ -74,16 +74,16 @@ impl Dispatcher {
 
     /// Leader only: marks down the nodes whose heartbeats stopped, until `stop` fires.
     pub async fn watch_liveness(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
-        let mut leader = self.manager.raft.leader_watch();
-        let mut leader_since = Timestamp::now();
+        let mut leader = self.manager.proposer.leader_watch();
+        let mut leader_since = self.manager.now();
         loop {
             let period = self.period();
             tokio::select! {
                 _ = tokio::time::sleep(period / 4) => {}
-                _ = leader.changed() => { leader_since = Timestamp::now(); continue; }
+                _ = leader.changed() => { leader_since = self.manager.now(); continue; }
                 _ = stop.changed() => return,
             }
-            if !self.manager.raft.is_leader() {
+            if !self.manager.proposer.is_leader() {
                 continue;
             }
             let ops = {
@@ -104,7 +104,7 @@ impl Dispatcher {
                         closed: &closed,
                         leader_since,
                     },
-                    Timestamp::now(),
+                    self.manager.now(),
                     period,
                 )
             };
@@ -150,10 +150,10 @@ impl Dispatcher {
 
     /// A heartbeat (or a closed session) for the leader's dispatcher.
     async fn forward(&self, node_id: &str, session_closed: bool) -> Option<Duration> {
-        let leader = self.manager.raft.current_leader()?;
+        let leader = self.manager.proposer.current_leader()?;
         let addr = self
             .manager
-            .raft
+            .proposer
             .members()
             .into_iter()
             .find(|(id, _)| *id == leader)?
@@ -202,6 +202,12 @@ impl Dispatcher {
             .propose(vec![Op::PutNode(Box::new(node))])
             .await
             .map_err(Self::unavailable)?;
+        // Registered through a follower (a restarted manager's own agent, say): tell the
+        // leader the node is alive now, or its liveness check, which has not heard from the
+        // node since it took over, may mark it down right after it turned ready.
+        if !self.manager.proposer.is_leader() {
+            let _ = self.forward_heartbeat(node_id).await;
+        }
         Ok(())
     }
 }
@@ -255,10 +261,12 @@ impl Dispatcher {
 
     pub async fn heartbeat(&self, node_id: &str) -> Result<Duration, DispatchError> {
         // Liveness is judged by the leader: a follower passes its nodes' heartbeats on.
-        if !self.manager.raft.is_leader() {
-            if let Some(period) = self.forward_heartbeat(node_id).await {
-                return Ok(period);
-            }
+        // A follower that cannot reach the leader says so rather than counting the beat
+        // itself: only the leader's record keeps a node up, and the agent retries.
+        if !self.manager.proposer.is_leader() {
+            return self.forward_heartbeat(node_id).await.ok_or_else(|| {
+                DispatchError::Unavailable("no leader to take the heartbeat".into())
+            });
         }
         let status = self
             .manager

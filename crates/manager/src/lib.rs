@@ -12,6 +12,7 @@
 pub mod autolock;
 pub mod ca_rotation;
 pub mod ca_server;
+pub mod clock;
 pub mod control;
 pub mod dispatcher;
 pub mod error;
@@ -23,8 +24,10 @@ pub mod manager;
 pub mod names;
 pub mod peers;
 pub mod pki;
+pub mod proposer;
 pub mod quorum;
 pub mod raft_ids;
+pub mod raft_proposer;
 pub mod raft_rpc;
 pub mod reconciler;
 pub mod replicated_store;

@@ -1,88 +1,55 @@
-//! A manager's handle: propose operations through raft and read the replicated state.
+//! A manager's handle: propose operations through consensus and read the replicated state.
 
+use crate::clock::Clock;
 use crate::error::ManagerError;
+use crate::proposer::Proposer;
 use crate::replicated_store::{BatchResult, ReplicatedStore};
-use shoal_api::Timestamp;
-use shoal_raft::RaftNode;
 use shoal_store::{Batch, Op, State};
 use std::sync::{Arc, RwLockReadGuard};
 
-/// How long a write may wait for a quorum before it is refused.
-const PROPOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-
 pub struct Manager {
     pub node_id: String,
-    pub raft: RaftNode,
+    /// Consensus: raft in a daemon, [`crate::proposer::MemoryProposer`] in tests.
+    pub proposer: Arc<dyn Proposer>,
     pub store: Arc<ReplicatedStore>,
-    /// Channels to the other managers (raft messages, forwarded writes).
+    /// The time every write is stamped with and every loop decides by.
+    pub clock: Arc<dyn Clock>,
+    /// Channels to the other managers (relayed heartbeats and log subscriptions).
     pub peers: Option<Arc<crate::peers::Peers>>,
     /// `service logs` subscriptions served through this manager.
     pub logs: Arc<crate::log_broker::LogBroker>,
 }
 
 impl Manager {
-    /// Commits `ops` as one raft entry; one result per op once applied.
-    pub async fn propose(&self, ops: Vec<Op>) -> Result<BatchResult, ManagerError> {
-        let batch = Batch::new(Timestamp::now(), ops);
-        let bytes = serde_json::to_vec(&batch).map_err(|e| ManagerError::Decode(e.to_string()))?;
-        // Without a quorum a proposal would wait for ever: give up with Docker's "no leader".
-        // While an election is under way (e.g. just after a restart) wait for its outcome.
-        let deadline = tokio::time::Instant::now() + PROPOSE_TIMEOUT;
-        let mut leader = self.raft.leader_watch();
-        let result = loop {
-            leader.borrow_and_update();
-            let attempt = tokio::time::timeout_at(deadline, self.raft.propose(bytes.clone()));
-            match attempt.await {
-                Err(_) => break Err(shoal_raft::RaftError::NoLeader),
-                Ok(Err(shoal_raft::RaftError::NoLeader)) => {
-                    if tokio::time::timeout_at(deadline, leader.changed())
-                        .await
-                        .is_err()
-                    {
-                        break Err(shoal_raft::RaftError::NoLeader);
-                    }
-                }
-                Ok(other) => break other,
-            }
-        };
-        let (answer, forwarded) = match result {
-            Ok(a) => (a, false),
-            // A follower forwards the write to the leader.
-            Err(shoal_raft::RaftError::NotLeader { leader: Some(id) }) => {
-                (self.forward(id, bytes).await?, true)
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let results: BatchResult =
-            serde_json::from_slice(&answer).map_err(|e| ManagerError::Decode(e.to_string()))?;
-        if forwarded {
-            // Read your writes: this manager serves reads from its own copy, so return only
-            // once that copy includes the write (it normally does within a round trip).
-            let index = results.iter().filter_map(|r| r.as_ref().ok()).max();
-            if let Some(&index) = index {
-                let _ = self.raft.wait_applied(index, PROPOSE_TIMEOUT).await;
-            }
-        }
-        Ok(results)
+    /// A manager of one, in memory, leading at once: for in-process tests of the control
+    /// API and the loops (with a [`crate::clock::TokioClock`] under paused time).
+    pub fn in_memory(node_id: &str, clock: Arc<dyn Clock>) -> Arc<Manager> {
+        let store = Arc::new(ReplicatedStore::default());
+        let proposer = crate::proposer::MemoryProposer::new(
+            store.clone(),
+            crate::raft_ids::raft_id_of(node_id),
+            "127.0.0.1:2377",
+        );
+        Arc::new(Manager {
+            node_id: node_id.to_string(),
+            proposer: Arc::new(proposer),
+            store,
+            clock,
+            peers: None,
+            logs: crate::log_broker::LogBroker::new(),
+        })
     }
 
-    async fn forward(&self, leader: u64, command: Vec<u8>) -> Result<Vec<u8>, ManagerError> {
-        let no_leader = || ManagerError::Raft(shoal_raft::RaftError::NoLeader);
-        let addr = self
-            .raft
-            .members()
-            .into_iter()
-            .find(|(id, _)| *id == leader)
-            .map(|(_, a)| a)
-            .ok_or_else(no_leader)?;
-        let peers = self.peers.as_ref().ok_or_else(no_leader)?;
-        let ch = peers.channel(&addr).map_err(|_| no_leader())?;
-        let mut client = shoal_rpc::client::raft(ch);
-        let call = client.propose(shoal_rpc::pb::ProposeRequest { command });
-        match tokio::time::timeout(PROPOSE_TIMEOUT, call).await {
-            Ok(Ok(r)) => Ok(r.into_inner().response),
-            _ => Err(no_leader()),
-        }
+    /// Commits `ops` as one batch stamped with the clock's time; one result per op once
+    /// applied here.
+    pub async fn propose(&self, ops: Vec<Op>) -> Result<BatchResult, ManagerError> {
+        let batch = Batch::new(self.clock.now(), ops);
+        self.proposer.propose(&batch).await
+    }
+
+    /// The current time by this manager's clock.
+    pub fn now(&self) -> shoal_api::Timestamp {
+        self.clock.now()
     }
 
     pub fn read(&self) -> RwLockReadGuard<'_, State> {

@@ -20,6 +20,8 @@ fn status_of(e: RaftError) -> Status {
 
 pub struct RaftService {
     pub manager: Arc<Manager>,
+    /// The raft node itself: peer messages and membership changes go to it directly.
+    pub raft: shoal_raft::RaftNode,
 }
 
 impl RaftService {
@@ -28,7 +30,7 @@ impl RaftService {
         kind: Kind,
         req: Request<pb::RaftPayload>,
     ) -> Result<Response<pb::RaftPayload>, Status> {
-        let raft = &self.manager.raft;
+        let raft = &self.raft;
         let payload = req.into_inner().data;
         let answer = match kind {
             Kind::Append => raft.handle_append_entries(&payload).await,
@@ -83,7 +85,6 @@ impl pb::raft_server::Raft for RaftService {
         req: Request<pb::ProposeRequest>,
     ) -> Result<Response<pb::ProposeResponse>, Status> {
         let response = self
-            .manager
             .raft
             .propose(req.into_inner().command)
             .await
@@ -111,8 +112,7 @@ impl pb::raft_server::Raft for RaftService {
                 caller.node_id
             )));
         }
-        self.manager
-            .raft
+        self.raft
             .add_voter(r.raft_id, r.addr.clone())
             .await
             .map_err(status_of)?;

@@ -6,7 +6,6 @@
 
 use crate::ids::RandomIds;
 use crate::manager::Manager;
-use shoal_api::Timestamp;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -14,21 +13,21 @@ use tokio::sync::watch;
 /// Runs until `stop` fires.
 pub async fn run(manager: Arc<Manager>, mut stop: watch::Receiver<bool>) {
     let mut changes = manager.store.subscribe();
-    let mut leader = manager.raft.leader_watch();
+    let mut leader = manager.proposer.leader_watch();
     let mut ids = RandomIds;
     loop {
         if *stop.borrow() {
             return;
         }
         let mut wake_at = None;
-        if manager.raft.is_leader() && !manager.raft.is_ready_leader() {
+        if manager.proposer.is_leader() && !manager.proposer.is_ready_leader() {
             // Newly elected, still applying what its predecessor committed: look again soon.
-            wake_at = Some(Timestamp::now().plus(Duration::from_millis(20)));
-        } else if manager.raft.is_ready_leader() {
+            wake_at = Some(manager.now().plus(Duration::from_millis(20)));
+        } else if manager.proposer.is_ready_leader() {
             changes.borrow_and_update();
             let plan = {
                 let state = manager.read();
-                shoal_core::reconcile(&state, Timestamp::now(), &mut ids)
+                shoal_core::reconcile(&state, manager.now(), &mut ids)
             };
             wake_at = plan.wake_at;
             if !plan.is_empty() {
@@ -42,7 +41,7 @@ pub async fn run(manager: Arc<Manager>, mut stop: watch::Receiver<bool>) {
         let timer = async {
             match wake_at {
                 Some(at) => {
-                    let d = at.since(Timestamp::now()).max(Duration::from_millis(1));
+                    let d = at.since(manager.now()).max(Duration::from_millis(1));
                     tokio::time::sleep(d).await
                 }
                 None => std::future::pending().await,

@@ -152,7 +152,12 @@ async fn session_stream(
         let message = serde_json::to_vec(set)
             .map(|assignments_json| pb::Assignments {
                 assignments_json,
-                managers: manager.raft.members().into_iter().map(|(_, a)| a).collect(),
+                managers: manager
+                    .proposer
+                    .members()
+                    .into_iter()
+                    .map(|(_, a)| a)
+                    .collect(),
                 desired_role: role_name(basis.0).into(),
                 trust_bundle_pem: crate::ca_rotation::trust_bundle_of(
                     basis.1.as_ref(),

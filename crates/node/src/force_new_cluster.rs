@@ -35,11 +35,11 @@ impl NodeRuntime {
         let _ = std::fs::remove_dir_all(&old);
         std::fs::rename(&raft_dir, &old).map_err(internal)?;
         let restart = async {
-            let manager = self.open_raft(&identity).await?;
-            manager.raft.bootstrap_single().await?;
-            Ok::<_, shoal_manager::ManagerError>(manager)
+            let brain = self.open_raft(&identity).await?;
+            brain.raft.bootstrap_single().await?;
+            Ok::<_, shoal_manager::ManagerError>(brain)
         };
-        let manager = match restart.await {
+        let brain = match restart.await {
             Ok(m) => m,
             Err(e) => {
                 // Put the old log back: nothing is lost by a failed attempt.
@@ -48,9 +48,10 @@ impl NodeRuntime {
                 return Err(internal(e));
             }
         };
+        let manager = brain.manager.clone();
         manager.propose(vec![Op::Restore(Box::new(state))]).await?;
         let parts = self
-            .start_manager_parts(&identity, manager.clone())
+            .start_manager_parts(&identity, brain)
             .await
             .map_err(internal)?;
         active.dispatcher.switch(parts.agent_dispatcher());

@@ -144,12 +144,13 @@ impl NodeRuntime {
             listen_addr: listen,
             manager_addr: String::new(),
         };
-        let manager = self.open_raft(&identity).await?;
+        let brain = self.open_raft(&identity).await?;
+        let manager = brain.manager.clone();
         let raft_id = identity.raft_id;
         let raw = serde_json::to_vec_pretty(&identity).unwrap_or_default();
         write_atomic(&self.identity_path(), &raw)
             .map_err(|e| ControlError::Internal(format!("writing the node identity: {e}")))?;
-        self.activate(identity, manager.clone()).await?;
+        self.activate(identity, brain).await?;
         let peers = manager
             .peers
             .clone()

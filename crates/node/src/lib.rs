@@ -5,6 +5,7 @@
 //! process on a manager, over node RPC on a worker) and the node RPC server.
 
 mod autolock_sync;
+mod brain;
 mod cert_follow;
 mod force_new_cluster;
 mod join;

@@ -24,6 +24,7 @@ pub async fn start_server(
     swarm_dir: &Path,
     listen: &str,
     manager: Arc<Manager>,
+    raft: shoal_raft::RaftNode,
     dispatcher: Arc<Dispatcher>,
 ) -> Result<Option<(watch::Sender<bool>, shoal_rpc::server::TlsHandle)>, ManagerError> {
     let certs = pki::load(swarm_dir)?;
@@ -48,6 +49,7 @@ pub async fn start_server(
         .dispatcher(DispatcherService { dispatcher })
         .raft(shoal_manager::raft_rpc::RaftService {
             manager: manager.clone(),
+            raft,
         });
     let tls = server.tls_handle();
     let (stop_tx, mut stop_rx) = watch::channel(false);

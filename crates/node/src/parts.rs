@@ -3,6 +3,7 @@
 //! a worker's (remote dispatcher, renewal through its manager, promotion watch). The agent
 //! outlives both: it switches dispatchers when the node changes role.
 
+use crate::brain::Brain;
 use crate::remote_dispatcher::RemoteDispatcher;
 use crate::runtime::{Identity, NodeRuntime};
 use shoal_manager::dispatcher::Dispatcher;
@@ -17,6 +18,8 @@ use tokio::task::JoinHandle;
 /// A manager's background work.
 pub(crate) struct ManagerParts {
     pub manager: Arc<Manager>,
+    /// The raft member under the manager (membership, shutdown).
+    pub raft: shoal_raft::RaftNode,
     pub dispatcher: Arc<Dispatcher>,
     stop: watch::Sender<bool>,
     recon: JoinHandle<()>,
@@ -34,8 +37,9 @@ impl NodeRuntime {
     pub(crate) async fn start_manager_parts(
         &self,
         identity: &Identity,
-        manager: Arc<Manager>,
+        brain: Brain,
     ) -> Result<ManagerParts, ManagerError> {
+        let Brain { manager, raft } = brain;
         let (stop, stop_rx) = watch::channel(false);
         let recon = tokio::spawn(reconciler::run(manager.clone(), stop_rx.clone()));
         // Node addresses are IPs; the manager address keeps its port.
@@ -53,6 +57,7 @@ impl NodeRuntime {
         ));
         tokio::spawn(crate::roles::remove_demoted_voters(
             manager.clone(),
+            raft.clone(),
             stop_rx.clone(),
         ));
         tokio::spawn(crate::autolock_sync::follow(
@@ -64,12 +69,14 @@ impl NodeRuntime {
         tokio::spawn(crate::roles::watch_own_demotion(
             self.weak(),
             manager.clone(),
+            raft.clone(),
             stop_rx.clone(),
         ));
         let rpc = match crate::node_rpc::start_server(
             &self.swarm_dir(),
             &identity.listen_addr,
             manager.clone(),
+            raft.clone(),
             dispatcher.clone(),
         )
         .await
@@ -96,6 +103,7 @@ impl NodeRuntime {
         ));
         Ok(ManagerParts {
             manager,
+            raft,
             dispatcher,
             stop,
             recon,
@@ -153,7 +161,7 @@ impl ManagerParts {
         if let Some(stop) = self.rpc_stop {
             let _ = stop.send(true);
         }
-        if let Err(e) = self.manager.raft.shutdown().await {
+        if let Err(e) = self.raft.shutdown().await {
             tracing::warn!("raft shutdown: {e}");
         }
     }

@@ -19,6 +19,7 @@ use shoal_manager::manager::Manager;
 use shoal_manager::peers::Peers;
 use shoal_manager::pki::NodeCerts;
 use shoal_manager::raft_ids::raft_id_of;
+use shoal_raft::RaftNode;
 use shoal_rpc::{client, pb};
 use std::collections::HashSet;
 use std::sync::{Arc, Weak};
@@ -31,14 +32,18 @@ const RECHECK: Duration = Duration::from_millis(500);
 
 /// Leader only: removes from the raft voters the managers the swarm now wants as workers,
 /// each as soon as that keeps a reachable majority.
-pub(crate) async fn remove_demoted_voters(manager: Arc<Manager>, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn remove_demoted_voters(
+    manager: Arc<Manager>,
+    raft: RaftNode,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut changes = manager.store.subscribe();
     loop {
         if *stop.borrow() {
             return;
         }
-        if manager.raft.is_ready_leader() {
-            remove_demoted_once(&manager).await;
+        if manager.proposer.is_ready_leader() {
+            remove_demoted_once(&manager, &raft).await;
         }
         tokio::select! {
             _ = changes.changed() => {}
@@ -48,13 +53,8 @@ pub(crate) async fn remove_demoted_voters(manager: Arc<Manager>, mut stop: watch
     }
 }
 
-async fn remove_demoted_once(manager: &Manager) {
-    let voters: HashSet<u64> = manager
-        .raft
-        .members()
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+async fn remove_demoted_once(manager: &Manager, raft: &RaftNode) {
+    let voters: HashSet<u64> = raft.members().into_iter().map(|(id, _)| id).collect();
     let demoted: Vec<(String, bool)> = manager
         .read()
         .nodes
@@ -70,7 +70,7 @@ async fn remove_demoted_once(manager: &Manager) {
             );
             continue;
         }
-        match manager.raft.remove_voter(raft_id_of(&node_id)).await {
+        match raft.remove_voter(raft_id_of(&node_id)).await {
             Ok(()) => tracing::info!("demoted manager {node_id} removed from raft"),
             Err(e) => tracing::warn!("removing demoted manager {node_id} from raft: {e}"),
         }
@@ -82,6 +82,7 @@ async fn remove_demoted_once(manager: &Manager) {
 pub(crate) async fn watch_own_demotion(
     runtime: Weak<NodeRuntime>,
     manager: Arc<Manager>,
+    raft: RaftNode,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut changes = manager.store.subscribe();
@@ -103,11 +104,11 @@ pub(crate) async fn watch_own_demotion(
             .nodes
             .get(&manager.node_id)
             .is_some_and(|n| n.spec.role == NodeRole::Worker);
-        if manager.raft.is_voter_in_latest_config(me) {
+        if raft.is_voter_in_latest_config(me) {
             was_voter = true;
             continue;
         }
-        if !demoted || !was_voter || manager.raft.is_leader() {
+        if !demoted || !was_voter || raft.is_leader() {
             continue;
         }
         let Some(runtime) = runtime.upgrade() else {
@@ -221,11 +222,12 @@ impl NodeRuntime {
             manager_addr: String::new(),
         };
         let _ = std::fs::remove_dir_all(swarm_dir.join("raft"));
-        let manager = self.open_raft(&identity).await.map_err(|e| e.to_string())?;
-        let parts = match self.start_manager_parts(&identity, manager.clone()).await {
+        let brain = self.open_raft(&identity).await.map_err(|e| e.to_string())?;
+        let (manager, raft) = (brain.manager.clone(), brain.raft.clone());
+        let parts = match self.start_manager_parts(&identity, brain).await {
             Ok(p) => p,
             Err(e) => {
-                let _ = manager.raft.shutdown().await;
+                let _ = raft.shutdown().await;
                 return Err(e.to_string());
             }
         };
@@ -283,7 +285,6 @@ impl NodeRuntime {
         };
         let me = active.identity.raft_id;
         let others: Vec<String> = parts
-            .manager
             .raft
             .members()
             .into_iter()

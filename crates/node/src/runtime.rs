@@ -4,6 +4,7 @@
 //!
 //! On disk: `<data-dir>/swarm/node.json` (this node's identity) and `<data-dir>/swarm/raft/`.
 
+use crate::brain::Brain;
 use crate::parts::{ManagerParts, WorkerParts};
 use crate::switch_dispatcher::SwitchDispatcher;
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,7 @@ use shoal_api::{
     SwarmSpec,
 };
 use shoal_executor::Executor;
+use shoal_manager::clock::SystemClock;
 use shoal_manager::control::ControlError;
 use shoal_manager::error::ManagerError;
 use shoal_manager::fs::write_atomic;
@@ -20,6 +22,7 @@ use shoal_manager::ids::new_id;
 use shoal_manager::manager::Manager;
 use shoal_manager::pki;
 use shoal_manager::raft_ids::raft_id_of;
+use shoal_manager::raft_proposer::RaftProposer;
 use shoal_manager::replicated_store::ReplicatedStore;
 use shoal_raft::{RaftConfig, RaftNode};
 use shoal_store::Op;
@@ -148,9 +151,9 @@ impl NodeRuntime {
                 rt.activate_worker(identity).await?;
             } else {
                 match rt.open_raft(&identity).await {
-                    Ok(manager) => {
-                        rt.catch_up(&manager).await;
-                        rt.activate(identity, manager).await?
+                    Ok(brain) => {
+                        rt.catch_up(&brain).await;
+                        rt.activate(identity, brain).await?
                     }
                     Err(ManagerError::Autolock(shoal_manager::autolock::AutolockError::Locked)) => {
                         tracing::warn!(
@@ -169,10 +172,7 @@ impl NodeRuntime {
         Ok(rt)
     }
 
-    pub(crate) async fn open_raft(
-        &self,
-        identity: &Identity,
-    ) -> Result<Arc<Manager>, ManagerError> {
+    pub(crate) async fn open_raft(&self, identity: &Identity) -> Result<Brain, ManagerError> {
         let store = Arc::new(ReplicatedStore::default());
         let raft_dir = self.swarm_dir().join("raft");
         let kek = self.kek.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -185,19 +185,25 @@ impl NodeRuntime {
             &self.swarm_dir(),
         )?));
         let raft = RaftNode::open_with(config, store.clone(), peers.clone()).await?;
-        Ok(Arc::new(Manager {
+        let proposer = RaftProposer {
+            raft: raft.clone(),
+            peers: Some(peers.clone()),
+        };
+        let manager = Arc::new(Manager {
             node_id: identity.node_id.clone(),
-            raft,
+            proposer: Arc::new(proposer),
             store,
+            clock: Arc::new(SystemClock),
             peers: Some(peers),
             logs: shoal_manager::log_broker::LogBroker::new(),
-        }))
+        });
+        Ok(Brain { manager, raft })
     }
 
     /// A reopened manager serves reads only once it has caught up with what was committed
     /// (or after a bounded wait, when no leader can be reached).
-    async fn catch_up(&self, manager: &Manager) {
-        if !manager
+    async fn catch_up(&self, brain: &Brain) {
+        if !brain
             .raft
             .wait_caught_up(std::time::Duration::from_secs(5))
             .await
@@ -218,9 +224,10 @@ impl NodeRuntime {
     pub(crate) async fn activate(
         &self,
         identity: Identity,
-        manager: Arc<Manager>,
+        brain: Brain,
     ) -> Result<(), ManagerError> {
-        let parts = self.start_manager_parts(&identity, manager.clone()).await?;
+        let manager = brain.manager.clone();
+        let parts = self.start_manager_parts(&identity, brain).await?;
         let dispatcher = Arc::new(SwitchDispatcher::new(parts.agent_dispatcher()));
         let (agent_stop, agent) = self.spawn_agent(&identity, dispatcher.clone());
         self.set_local(LocalState::Active {
@@ -327,8 +334,9 @@ impl NodeRuntime {
         let cluster_id = new_id();
         let pki = pki::create(&cluster_id, &identity.node_id)?;
         pki::save(&dir, &pki.node)?;
-        let manager = self.open_raft(&identity).await?;
-        manager
+        let brain = self.open_raft(&identity).await?;
+        let manager = brain.manager.clone();
+        brain
             .raft
             .bootstrap_single()
             .await
@@ -380,8 +388,9 @@ impl NodeRuntime {
         write_atomic(&path, &raw)
             .map_err(|e| ControlError::Internal(io_err("writing", &path, e).to_string()))?;
         let node_id = identity.node_id.clone();
-        if let Err(e) = self.activate(identity, manager.clone()).await {
-            let _ = manager.raft.shutdown().await;
+        let raft = brain.raft.clone();
+        if let Err(e) = self.activate(identity, brain).await {
+            let _ = raft.shutdown().await;
             let _ = std::fs::remove_dir_all(&dir);
             return Err(e.into());
         }
@@ -476,9 +485,9 @@ impl NodeRuntime {
             Err(e) => return Err(ControlError::Internal(e.to_string())),
         }
         *self.kek.lock().unwrap_or_else(|p| p.into_inner()) = Some(key);
-        let manager = self.open_raft(&identity).await?;
-        self.catch_up(&manager).await;
-        self.activate(identity, manager).await?;
+        let brain = self.open_raft(&identity).await?;
+        self.catch_up(&brain).await;
+        self.activate(identity, brain).await?;
         *locked = None;
         Ok(())
     }

@@ -73,8 +73,8 @@ pub fn logs(
 
     let local = m.logs.subscribe(sub.clone());
     let (stop_tx, stop_rx) = watch::channel(false);
-    for (id, addr) in m.raft.members() {
-        if id != m.raft.id() {
+    for (id, addr) in m.proposer.members() {
+        if id != m.proposer.id() {
             tokio::spawn(relay(m.clone(), addr, sub.clone(), stop_rx.clone()));
         }
     }

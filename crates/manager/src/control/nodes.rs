@@ -11,8 +11,8 @@ pub const FILTERS: &[&str] = &["name", "id", "label", "role", "membership", "nod
 /// Fills in what the live manager knows: who leads.
 fn with_manager_status(m: &Manager, mut n: Node) -> Node {
     if n.spec.role == NodeRole::Manager {
-        let leader_addr = m.raft.current_leader().and_then(|id| {
-            m.raft
+        let leader_addr = m.proposer.current_leader().and_then(|id| {
+            m.proposer
                 .members()
                 .into_iter()
                 .find(|(i, _)| *i == id)
@@ -20,7 +20,7 @@ fn with_manager_status(m: &Manager, mut n: Node) -> Node {
         });
         let ms = n.manager_status.get_or_insert_with(Default::default);
         ms.leader = if n.id == m.node_id {
-            m.raft.is_leader()
+            m.proposer.is_leader()
         } else {
             leader_addr.as_deref() == Some(ms.addr.as_str())
         };
@@ -42,7 +42,7 @@ fn with_manager_status(m: &Manager, mut n: Node) -> Node {
 /// The raft voters, split by whether the leader hears from them (their node is not down).
 pub fn manager_count(m: &Manager) -> crate::quorum::ManagerCount {
     let voters: std::collections::HashSet<u64> =
-        m.raft.members().into_iter().map(|(id, _)| id).collect();
+        m.proposer.members().into_iter().map(|(id, _)| id).collect();
     let st = m.read();
     let mut count = crate::quorum::ManagerCount {
         reachable: 0,
@@ -64,7 +64,7 @@ pub fn manager_count(m: &Manager) -> crate::quorum::ManagerCount {
 /// Whether `node` votes in the raft.
 fn is_voter(m: &Manager, node_id: &str) -> bool {
     let id = crate::raft_ids::raft_id_of(node_id);
-    m.raft.members().iter().any(|(v, _)| *v == id)
+    m.proposer.members().iter().any(|(v, _)| *v == id)
 }
 
 pub fn list(m: &Manager, f: &Filters) -> Vec<Node> {

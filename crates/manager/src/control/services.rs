@@ -6,7 +6,7 @@ use crate::ids::new_id;
 use crate::manager::Manager;
 use shoal_api::defaults::with_defaults;
 use shoal_api::validate::{validate_mode_change, validate_service_spec};
-use shoal_api::{Endpoint, Service, ServiceSpec, Timestamp};
+use shoal_api::{Endpoint, Service, ServiceSpec};
 use shoal_store::{Kind, Op};
 
 pub const FILTERS: &[&str] = &["name", "id", "label", "mode", "runtime"];
@@ -35,7 +35,7 @@ pub async fn create(m: &Manager, mut spec: ServiceSpec) -> Result<String, Contro
         spec,
         ..Default::default()
     };
-    service.start_job(Timestamp::now());
+    service.start_job(m.now());
     let id = service.id.clone();
     single(
         m.propose(vec![Op::CreateService(Box::new(service))])
@@ -115,7 +115,7 @@ pub async fn update(
         next.previous_spec = Some(current.spec.clone());
         next.spec = spec;
     }
-    next.start_update(&current.spec, rollback, Timestamp::now());
+    next.start_update(&current.spec, rollback, m.now());
     single(
         m.propose(vec![Op::UpdateService {
             service: Box::new(next),
