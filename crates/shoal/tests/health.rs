@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{engine_available, ensure_test_image, urlencode, wait_for, Daemon, TEST_IMAGE};
+use common::{ensure_test_image, urlencode, wait_for, Daemon, TEST_IMAGE};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -186,8 +186,7 @@ fn exec_in(service: &str, cmd: &[&str]) {
 
 #[test]
 fn docker_health_starting_healthy_and_unhealthy() {
-    if !engine_available() {
-        eprintln!("SKIPPED: no Docker Engine answers on this machine");
+    if common::skip_without_docker("docker_health_starting_healthy_and_unhealthy") {
         return;
     }
     ensure_test_image();
