@@ -13,12 +13,12 @@
 use super::fake_executor::FakeExecutor;
 use crate::cluster::formation::Cluster;
 use crate::cluster::node::Node;
-use crate::http::urlencode;
 use crate::stats::{Samples, Unit};
 use crate::sys;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Value};
 use shoal_manager::{JoinRequest, NodeRuntime, RuntimeConfig};
+use shoal_testbed::client::urlencode;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
