@@ -6,99 +6,16 @@ use shoal_agent::{
     Agent, AgentConfig, Assignments, DispatcherApi, DispatcherError, StatusUpdate, Stop,
 };
 use shoal_api::{Assignment, NodeDescription, Task, TaskState};
-use shoal_executor::{Controller, ExecError, Executor, Exit, NodeFacts, TaskRun};
+use shoal_executor::fake::{FakeExecutor, Journal};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Notify};
 
-#[derive(Default)]
-struct Log {
-    events: Mutex<Vec<String>>,
-    changed: Notify,
-}
-
-impl Log {
-    fn push(&self, e: String) {
-        self.events.lock().unwrap().push(e);
-        self.changed.notify_waiters();
-    }
-    fn count(&self, e: &str) -> usize {
-        self.events
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|x| *x == e)
-            .count()
-    }
-    async fn wait_for(&self, e: &str, n: usize) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let notified = self.changed.notified();
-            if self.count(e) >= n {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting for {e} x{n}: {:?}",
-                self.events.lock().unwrap()
-            );
-            let _ = tokio::time::timeout(Duration::from_millis(200), notified).await;
-        }
-    }
-}
-
-struct FakeExecutor(Arc<Log>);
-struct FakeController(Arc<Log>, String, Arc<Notify>);
-
-#[async_trait::async_trait]
-impl Controller for FakeController {
-    async fn prepare(&mut self) -> Result<(), ExecError> {
-        self.0.push(format!("prepare {}", self.1));
-        Ok(())
-    }
-    async fn start(&mut self) -> Result<(), ExecError> {
-        self.0.push(format!("start {}", self.1));
-        Ok(())
-    }
-    async fn wait(&mut self) -> Result<Exit, ExecError> {
-        self.2.notified().await;
-        Ok(Exit { code: 0 })
-    }
-    async fn shutdown(&mut self) -> Result<(), ExecError> {
-        self.0.push(format!("shutdown {}", self.1));
-        Ok(())
-    }
-    async fn remove(&mut self) -> Result<(), ExecError> {
-        self.0.push(format!("remove {}", self.1));
-        Ok(())
-    }
-}
-
-#[async_trait::async_trait]
-impl Executor for FakeExecutor {
-    fn kind(&self) -> &'static str {
-        "fake"
-    }
-    async fn describe(&self) -> Result<NodeFacts, ExecError> {
-        Ok(NodeFacts::default())
-    }
-    fn controller(&self, run: TaskRun) -> Box<dyn Controller> {
-        Box::new(FakeController(
-            self.0.clone(),
-            run.task_id,
-            Arc::new(Notify::new()),
-        ))
-    }
-    async fn running_tasks(&self, _: &str) -> Result<Vec<String>, ExecError> {
-        Ok(vec![])
-    }
-    async fn remove_all(&self, _: &str) -> Result<(), ExecError> {
-        Ok(())
-    }
-}
+/// How long a test waits for an event.
+const LIMIT: Duration = Duration::from_secs(10);
 
 struct FakeDispatcher {
-    log: Arc<Log>,
+    log: Arc<Journal>,
     sessions: Mutex<Vec<mpsc::Sender<Assignments>>>,
     opened: Notify,
 }
@@ -146,7 +63,7 @@ fn task(id: &str) -> Task {
 }
 
 type Started = (
-    Arc<Log>,
+    Arc<Journal>,
     Arc<FakeDispatcher>,
     watch::Sender<Option<Stop>>,
     tokio::task::JoinHandle<()>,
@@ -154,7 +71,7 @@ type Started = (
 
 /// An agent for node n1 against the fakes, running.
 fn start_agent() -> Started {
-    let log = Arc::new(Log::default());
+    let log = Arc::new(Journal::default());
     let dispatcher = Arc::new(FakeDispatcher {
         log: log.clone(),
         sessions: Mutex::new(vec![]),
@@ -165,7 +82,7 @@ fn start_agent() -> Started {
         node_id: "n1".into(),
         hostname: None,
         engine_labels: Default::default(),
-        executor: Arc::new(FakeExecutor(log.clone())),
+        executor: Arc::new(FakeExecutor::new("n1").with_journal(log.clone())),
         dispatcher: dispatcher.clone(),
     };
     let agent = tokio::spawn(Agent::run(cfg, stop_rx));
@@ -192,20 +109,20 @@ async fn runs_tasks_survives_a_broken_stream_and_removes_what_leaves() {
         .send(vec![Assignment::bare(task("t1"))])
         .await
         .unwrap();
-    log.wait_for("t1 running", 1).await;
+    log.wait_for("t1 running", 1, LIMIT).await;
     assert_eq!(log.count("start t1"), 1);
 
     // The manager goes away: the stream ends; the agent re-registers and reopens it.
     dispatcher.sessions.lock().unwrap().clear();
     drop(session);
-    log.wait_for("register n1", 2).await;
+    log.wait_for("register n1", 2, LIMIT).await;
     let session = next_session(&dispatcher).await;
     let mut running = task("t1");
     running.status.state = TaskState::Running;
     session.send(vec![Assignment::bare(running)]).await.unwrap();
     // The task left the set: stopped and removed.
     session.send(vec![]).await.unwrap();
-    log.wait_for("remove t1", 1).await;
+    log.wait_for("remove t1", 1, LIMIT).await;
     assert_eq!(
         log.count("start t1"),
         1,
@@ -230,8 +147,8 @@ async fn a_task_shut_down_before_it_was_accepted_is_reported_and_left_alone() {
         .send(vec![Assignment::bare(gone), Assignment::bare(task("t2"))])
         .await
         .unwrap();
-    log.wait_for("t1 shutdown", 1).await;
-    log.wait_for("t2 running", 1).await;
+    log.wait_for("t1 shutdown", 1, LIMIT).await;
+    log.wait_for("t2 running", 1, LIMIT).await;
     assert_eq!(log.count("start t1"), 0, "never started");
     assert_eq!(log.count("shutdown t1"), 0, "no executor call for it");
     stop_tx.send(Some(Stop::Daemon)).unwrap();

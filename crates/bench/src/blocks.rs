@@ -4,15 +4,16 @@
 //! puts its figures into the report.
 
 use crate::converge::{self, Contender, Pace};
-use crate::http::Api;
 use crate::report::{Cell, Report, Side};
 use crate::sections::*;
-use crate::shoal::ShoalDaemon;
+use crate::shoal;
 use crate::stats::Samples;
 use crate::swarm::{DockerSwarm, ENGINE_SOCKET};
 use crate::target::{Runs, Target};
 use crate::{killed, listing, rss, Args};
 use anyhow::Result;
+use shoal_testbed::client::Api;
+use shoal_testbed::Daemon;
 use std::path::Path;
 use std::time::Duration;
 
@@ -27,7 +28,7 @@ fn pace(args: &Args) -> Pace {
 }
 
 /// Adds a note on the WARN/ERROR lines of a shoal daemon's log, and keeps the log.
-fn daemon_epilogue(d: &mut ShoalDaemon, name: &str, report: &mut Report) {
+fn daemon_epilogue(d: &mut Daemon, name: &str, report: &mut Report) {
     d.stop();
     let out = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("logs")
@@ -77,7 +78,7 @@ pub fn docker_side_by_side(args: &Args, bin: &Path, report: &mut Report) -> Resu
     let mut daemon = if args.no_docker_executor {
         None
     } else {
-        Some(ShoalDaemon::start(bin, "docker")?)
+        Some(shoal::start(bin, "docker")?)
     };
     let mut swarm = if args.no_swarm {
         None
@@ -100,7 +101,7 @@ pub fn docker_side_by_side(args: &Args, bin: &Path, report: &mut Report) -> Resu
             Runs::Containers,
         )
     });
-    let shoal_pid = daemon.as_ref().and_then(ShoalDaemon::pid);
+    let shoal_pid = daemon.as_ref().and_then(Daemon::pid);
     let outcome = (|| -> Result<()> {
         if shoal_t.is_some() {
             let idle = rss::settled(shoal_pid)?;
@@ -192,7 +193,7 @@ pub fn docker_side_by_side(args: &Args, bin: &Path, report: &mut Report) -> Resu
 
 /// shoal with the process executor: idle RSS, convergence up to 1000 tasks, killed task back.
 pub fn shoal_process(args: &Args, bin: &Path, report: &mut Report) -> Result<()> {
-    let mut d = ShoalDaemon::start(bin, "process")?;
+    let mut d = shoal::start(bin, "process")?;
     let engine = Api::new(ENGINE_SOCKET);
     let t = Target::new("shoal (process)", d.api.clone(), engine, Runs::Processes);
     let pid = d.pid();
@@ -238,7 +239,7 @@ pub fn shoal_process(args: &Args, bin: &Path, report: &mut Report) -> Result<()>
 /// `service ls` on a fresh process-executor daemon, so its RSS with many services is not
 /// inflated by the earlier 1000-task convergence (memory the allocator keeps).
 pub fn shoal_listing(args: &Args, bin: &Path, report: &mut Report) -> Result<()> {
-    let mut d = ShoalDaemon::start(bin, "process")?;
+    let mut d = shoal::start(bin, "process")?;
     let engine = Api::new(ENGINE_SOCKET);
     let t = Target::new("shoal (process)", d.api.clone(), engine, Runs::Processes);
     let mut at = Vec::new();

@@ -4,12 +4,12 @@
 //! service is removed and the bench waits until its containers or processes are gone.
 
 use crate::floor;
-use crate::http::Api;
 use crate::report::{Cell, Report, Side};
 use crate::stats::{Samples, Unit};
 use crate::sys;
 use crate::target::Target;
 use anyhow::Result;
+use shoal_testbed::client::Api;
 use std::time::{Duration, Instant};
 
 /// How long a wait may last, and the pause between two polls of `GET /tasks`.

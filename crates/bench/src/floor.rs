@@ -3,10 +3,10 @@
 //! same image and command as the services); the figure is the time until every start has
 //! returned. No orchestrator using this engine can converge faster than this.
 
-use crate::http::{urlencode, Api};
 use crate::target::{parallel, IMAGE};
 use anyhow::{anyhow, Result};
 use serde_json::json;
+use shoal_testbed::client::{urlencode, Api};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 

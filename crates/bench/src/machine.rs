@@ -1,7 +1,7 @@
 //! What the results were measured on: date, CPUs, memory, kernel, engine and CLI versions,
 //! for the report's header.
 
-use crate::http::Api;
+use shoal_testbed::client::Api;
 use std::process::Command;
 
 /// The trimmed stdout of a command, or "?".

@@ -3,8 +3,8 @@
 //! engine is not already in a swarm; dropping the guard leaves the swarm (`--force`) only if
 //! the bench did the init. Services are removed by the targets' own guards.
 
-use crate::http::Api;
 use anyhow::{Context, Result};
+use shoal_testbed::client::Api;
 
 /// The engine's socket.
 pub const ENGINE_SOCKET: &str = "/var/run/docker.sock";

@@ -4,17 +4,17 @@
 //! tasks, kills a task's container or process, and removes services, waiting until their
 //! containers or processes are gone. Dropping a target removes the services it still owns.
 
-use crate::http::{urlencode, Api};
 use crate::sys;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::json;
+use shoal_testbed::client::{urlencode, Api};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
 /// The image of every service (the process executor ignores it).
-pub const IMAGE: &str = "shoal-test/busybox:latest";
+pub use shoal_testbed::TEST_IMAGE as IMAGE;
 
 /// How long removing a service may take before the bench gives up on it.
 const GONE_LIMIT: Duration = Duration::from_secs(120);

@@ -6,6 +6,8 @@
 //!
 //! * [`docker::DockerExecutor`] runs tasks as containers on a local Docker Engine;
 //! * [`process::ProcessExecutor`] runs tasks as plain host processes (no isolation).
+//!
+//! With the `fake` feature, `fake::FakeExecutor` runs nothing, for tests and benchmarks.
 
 mod error;
 mod logs;
@@ -13,6 +15,8 @@ mod task;
 mod timestamp;
 
 pub mod docker;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod health;
 pub mod process;
 

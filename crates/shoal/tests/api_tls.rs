@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{free_port, wait_for, DaemonWithArgs};
+use common::{free_port, wait_for, Daemon};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -99,22 +99,22 @@ impl Pki {
     }
 }
 
-fn spawn(flags: &[String], env: &[(&str, &Path)]) -> DaemonWithArgs {
+fn spawn(flags: &[String], env: &[(&str, &Path)]) -> Daemon {
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    DaemonWithArgs::spawn(&flags, env)
+    Daemon::spawn_with(&flags, env)
 }
 
 /// Starts the daemon and waits until both its unix socket and its TCP port accept.
-fn start(flags: &[String], port: u16) -> DaemonWithArgs {
+fn start(flags: &[String], port: u16) -> Daemon {
     let mut d = spawn(flags, &[]);
-    d.wait_ready();
+    d.wait_ready().expect("the daemon to start");
     wait_for("the TLS port to accept", Duration::from_secs(10), || {
         std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
     });
     d
 }
 
-fn swarm_state(d: &DaemonWithArgs) -> String {
+fn swarm_state(d: &Daemon) -> String {
     let (status, body) = d.http("GET", "/info", None);
     assert_eq!(status, 200, "{body}");
     let info: serde_json::Value = serde_json::from_str(&body).expect("json");
@@ -128,7 +128,7 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn assert_fails(out: &Output, what: &str, d: &DaemonWithArgs) -> String {
+fn assert_fails(out: &Output, what: &str, d: &Daemon) -> String {
     assert!(
         !out.status.success(),
         "{what} should have failed: {}\n--- daemon log ---\n{}",
@@ -138,7 +138,7 @@ fn assert_fails(out: &Output, what: &str, d: &DaemonWithArgs) -> String {
     text(&out.stderr)
 }
 
-fn assert_ok(out: &Output, what: &str, d: &DaemonWithArgs) -> String {
+fn assert_ok(out: &Output, what: &str, d: &Daemon) -> String {
     assert!(
         out.status.success(),
         "{what} failed: {}\n{}\n--- daemon log ---\n{}",
@@ -384,8 +384,10 @@ fn bad_tls_files_stop_the_daemon_at_start_naming_the_file() {
     for (what, flags, expected) in cases {
         let mut args = vec!["-H", tcp.as_str()];
         args.extend(flags);
-        let mut d = DaemonWithArgs::spawn(&args, &[("DOCKER_CERT_PATH", &empty)]);
-        let status = d.wait_exit(Duration::from_secs(30));
+        let mut d = Daemon::spawn_with(&args, &[("DOCKER_CERT_PATH", &empty)]);
+        let status = d
+            .wait_exit(Duration::from_secs(30))
+            .expect("the daemon to exit");
         let log = d.log();
         assert!(!status.success(), "{what}: the daemon started:\n{log}");
         for e in expected {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{engine_available, ensure_test_image, wait_for, Daemon, TEST_IMAGE};
+use common::{ensure_test_image, wait_for, Daemon, TEST_IMAGE};
 use std::process::Command;
 use std::time::Duration;
 
@@ -31,8 +31,7 @@ fn containers_of(node_id: &str) -> Vec<String> {
 }
 
 fn setup() -> Option<Daemon> {
-    if !engine_available() {
-        eprintln!("SKIPPED: no Docker Engine answers on this machine");
+    if common::skip_without_docker(std::thread::current().name().unwrap_or("docker_executor")) {
         return None;
     }
     ensure_test_image();

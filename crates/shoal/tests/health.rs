@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{engine_available, ensure_test_image, urlencode, wait_for, Daemon, TEST_IMAGE};
+use common::{ensure_test_image, urlencode, wait_for, Daemon, TEST_IMAGE};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -28,7 +28,13 @@ fn task_is_starting_until_healthy() {
     d.shoal_ok(&["swarm", "init"]);
     let dir = tempfile::tempdir().expect("tempdir");
     let ready = dir.path().join("ready");
-    let probe = format!("test -f {}", ready.display());
+    // Each probe leaves a line in `probes`, so the test can count the failed ones.
+    let probes = dir.path().join("probes");
+    let probe = format!(
+        "echo probe >> {}; test -f {}",
+        probes.display(),
+        ready.display()
+    );
     d.shoal_ok(&[
         "service",
         "create",
@@ -55,8 +61,14 @@ fn task_is_starting_until_healthy() {
     wait_for("a starting task", Duration::from_secs(30), || {
         tasks(&d, "hc").iter().any(|t| state(t) == "starting")
     });
-    // Probes keep failing, within the retries: still starting, never running.
-    std::thread::sleep(Duration::from_millis(800));
+    // Probes keep failing, inside the start period: more failures than the retries allow,
+    // yet still starting, never running.
+    let count = || {
+        std::fs::read_to_string(&probes)
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+    };
+    wait_for("5 failed probes", Duration::from_secs(30), || count() >= 5);
     let all = tasks(&d, "hc");
     assert_eq!(all.len(), 1, "{all:#?}");
     assert_eq!(state(&all[0]), "starting", "{all:#?}");
@@ -148,31 +160,48 @@ fn no_healthcheck_runs_at_once() {
     );
 }
 
-/// `docker exec` into the running task container of `service` (on the machine's engine),
-/// waiting for it to be up (a task is reported starting before its container starts).
-fn exec_in(service: &str, cmd: &[&str]) {
-    let running = || {
-        let out = std::process::Command::new("docker")
-            .args(["ps", "-q", "--filter"])
-            .arg(format!("label=com.docker.swarm.service.name={service}"))
-            .env_remove("DOCKER_HOST")
-            .output()
-            .expect("docker ps");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect::<Vec<_>>()
-    };
+/// Ids of the running containers of `service` on the machine's engine.
+fn containers(service: &str) -> Vec<String> {
+    let out = std::process::Command::new("docker")
+        .args(["ps", "-q", "--filter"])
+        .arg(format!("label=com.docker.swarm.service.name={service}"))
+        .env_remove("DOCKER_HOST")
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The running containers of `service`, once there are any (a task is reported starting
+/// before its container starts).
+fn wait_containers(service: &str) -> Vec<String> {
     let mut ids = Vec::new();
     wait_for(
         &format!("a running container of {service}"),
         Duration::from_secs(60),
         || {
-            ids = running();
+            ids = containers(service);
             !ids.is_empty()
         },
     );
-    for id in ids {
+    ids
+}
+
+/// `docker inspect --format FORMAT ID`, trimmed ("" when the container is gone).
+fn inspect(id: &str, format: &str) -> String {
+    let out = std::process::Command::new("docker")
+        .args(["inspect", "--format", format, id])
+        .env_remove("DOCKER_HOST")
+        .output()
+        .expect("docker inspect");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// `docker exec` into the running task container of `service` (on the machine's engine).
+fn exec_in(service: &str, cmd: &[&str]) {
+    for id in wait_containers(service) {
         let status = std::process::Command::new("docker")
             .arg("exec")
             .arg(&id)
@@ -186,8 +215,7 @@ fn exec_in(service: &str, cmd: &[&str]) {
 
 #[test]
 fn docker_health_starting_healthy_and_unhealthy() {
-    if !engine_available() {
-        eprintln!("SKIPPED: no Docker Engine answers on this machine");
+    if common::skip_without_docker("docker_health_starting_healthy_and_unhealthy") {
         return;
     }
     ensure_test_image();
@@ -255,7 +283,13 @@ fn docker_health_starting_healthy_and_unhealthy() {
     wait_for("a starting container", Duration::from_secs(60), || {
         tasks(&d, "dhc").iter().any(|t| state(t) == "starting")
     });
-    std::thread::sleep(Duration::from_secs(1));
+    // The engine's probe log (it keeps the last 5 results) shows failed probes, more than
+    // the retries allow, inside the start period: the task is still not running.
+    let dhc = wait_containers("dhc");
+    wait_for("4 failed probes of dhc", Duration::from_secs(60), || {
+        let codes = inspect(&dhc[0], "{{range .State.Health.Log}}{{.ExitCode}} {{end}}");
+        codes.split_whitespace().filter(|c| *c != "0").count() >= 4
+    });
     assert!(d.running_tasks("dhc").is_empty(), "not healthy yet");
     exec_in("dhc", &["touch", "/ready"]);
     d.wait_running("dhc", 1);
@@ -282,7 +316,29 @@ fn docker_health_starting_healthy_and_unhealthy() {
         },
     );
     d.wait_running("dimgoff", 1);
-    std::thread::sleep(Duration::from_secs(1));
+    // No probe runs at all: the engine keeps no health state for the container...
+    let dimgoff = wait_containers("dimgoff");
+    assert_eq!(
+        inspect(
+            &dimgoff[0],
+            "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}"
+        ),
+        "none",
+        "--no-healthcheck: the image's HEALTHCHECK is off"
+    );
+    // ...and while the same image's check fails another task of dimg, dimgoff keeps its one.
+    let unhealthy = |svc: &str| {
+        tasks(&d, svc)
+            .iter()
+            .filter(|t| state(t) == "failed" && t["Status"]["Err"].as_str() == Some(UNHEALTHY))
+            .count()
+    };
+    let before = unhealthy("dimg");
+    wait_for(
+        "the image's HEALTHCHECK to fail another task of dimg",
+        Duration::from_secs(60),
+        || unhealthy("dimg") > before,
+    );
     assert_eq!(
         tasks(&d, "dimgoff").len(),
         1,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{engine_available, ensure_test_image, wait_for, Daemon, TEST_IMAGE};
+use common::{ensure_test_image, wait_for, Daemon, TEST_IMAGE};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -141,8 +141,7 @@ fn engine_inspect(container: &str) -> Option<Value> {
 
 #[test]
 fn docker_task_container_carries_the_limits() {
-    if !engine_available() {
-        eprintln!("SKIPPED: no Docker Engine answers on this machine");
+    if common::skip_without_docker("docker_task_container_carries_the_limits") {
         return;
     }
     ensure_test_image();

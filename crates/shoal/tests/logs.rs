@@ -195,8 +195,7 @@ fn a_workers_logs_through_another_manager() {
 
 #[test]
 fn docker_executor_task_logs() {
-    if !common::engine_available() {
-        eprintln!("SKIPPED: no Docker Engine answers on this machine");
+    if common::skip_without_docker("docker_executor_task_logs") {
         return;
     }
     common::ensure_test_image();

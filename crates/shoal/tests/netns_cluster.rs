@@ -222,6 +222,23 @@ fn leader_among(bed: &TestBed, via: &[&str]) -> String {
     leader
 }
 
+/// `host`'s node state and version index as `via` shows them ("", 0 when unknown).
+fn node_version(via: &Daemon, host: &str) -> (String, u64) {
+    nodes_json(via)
+        .into_iter()
+        .find(|x| x["Description"]["Hostname"] == host)
+        .map(|x| {
+            (
+                x["Status"]["State"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                x["Version"]["Index"].as_u64().unwrap_or(0),
+            )
+        })
+        .unwrap_or_default()
+}
+
 fn state_of(via: &Daemon, host: &str) -> Option<(String, String, bool)> {
     node_states(via)
         .into_iter()
@@ -778,12 +795,19 @@ fn a_backup_restored_with_force_new_cluster_brings_services_and_the_worker_back(
 
     // The backup: m1 stopped cleanly, its data dir copied, m1 started again.
     step("stop m1 for a backup");
+    let before = node_version(&bed["m2"], "m1");
     let status = bed.terminate("m1");
     assert!(status.success(), "m1's clean stop: {status:?}");
     let backup = tempfile::tempdir().expect("tempdir");
     let saved = backup.path().join("m1-data");
     bed.copy_data_dir("m1", &saved);
     bed.restart("m1");
+    // m1's "ready" from before the stop proves nothing: wait until its agent registered
+    // again (the registration rewrites its node: a newer version, ready).
+    wait_for("m1 registered again", Duration::from_secs(30), || {
+        let (st, v) = node_version(&bed["m2"], "m1");
+        st == "ready" && v > before.1
+    });
     bed.wait_formed("m2", 4, Duration::from_secs(30));
     converged(&bed, &MANAGERS, &[web, api], true);
     // Written after the backup: lost with the managers; one of its tasks runs on w1.

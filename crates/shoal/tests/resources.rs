@@ -128,8 +128,7 @@ fn reservations_and_host_ports_through_the_docker_cli() {
 /// it reaches the task's server, and `service ps` shows it.
 #[test]
 fn docker_task_publishes_its_host_mode_port() {
-    if !common::engine_available() {
-        eprintln!("SKIPPED: no Docker Engine answers on this machine");
+    if common::skip_without_docker("docker_task_publishes_its_host_mode_port") {
         return;
     }
     common::ensure_test_image();

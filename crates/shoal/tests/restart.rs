@@ -122,10 +122,7 @@ fn a_second_daemon_on_the_same_data_dir_refuses_to_start() {
     let out = std::process::Command::new(SHOAL)
         .args(["daemon", "--data-dir"])
         .arg(d.data_dir())
-        .args([
-            "-H",
-            &format!("unix://{}/other.sock", d.dir.path().display()),
-        ])
+        .args(["-H", &format!("unix://{}/other.sock", d.dir().display())])
         .args(["--executor", "process"])
         .output()
         .expect("run second daemon");

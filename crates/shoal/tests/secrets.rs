@@ -68,7 +68,7 @@ fn secrets_with_docker_and_shoal_clis_survive_kill_9() {
         &["secret", "create", "api.key", "-"],
         b"k",
     ));
-    let file = d.dir.path().join("tls.pem");
+    let file = d.dir().join("tls.pem");
     std::fs::write(&file, b"-----BEGIN-----").unwrap();
     let id3 = d
         .shoal_ok(&["secret", "create", "tls", file.to_str().unwrap()])

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{engine_available, ensure_test_image, rows, wait_for, Daemon, TEST_IMAGE};
+use common::{ensure_test_image, rows, wait_for, Daemon, TEST_IMAGE};
 use std::time::Duration;
 
 fn life_cycle(d: &Daemon, image: &str) {
@@ -114,8 +114,7 @@ fn shoal_cli_life_cycle_with_the_process_executor() {
 
 #[test]
 fn shoal_cli_life_cycle_with_the_docker_executor() {
-    if !engine_available() {
-        eprintln!("SKIPPED: no Docker Engine answers on this machine");
+    if common::skip_without_docker("shoal_cli_life_cycle_with_the_docker_executor") {
         return;
     }
     ensure_test_image();

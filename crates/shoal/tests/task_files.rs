@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{engine_available, ensure_test_image, Daemon, TEST_IMAGE};
+use common::{ensure_test_image, Daemon, TEST_IMAGE};
 use std::process::Command;
 
 /// `docker exec` on the machine's engine (not the daemon under test).
@@ -26,8 +26,7 @@ fn engine_exec(container: &str, args: &[&str]) -> String {
 
 #[test]
 fn secrets_and_configs_are_in_the_tasks_filesystem() {
-    if !engine_available() {
-        eprintln!("SKIPPED: no Docker Engine answers on this machine");
+    if common::skip_without_docker("secrets_and_configs_are_in_the_tasks_filesystem") {
         return;
     }
     ensure_test_image();

@@ -10,11 +10,11 @@
 use super::formation::Cluster;
 use super::table::{Goal, Row, Table};
 use super::unique_arg;
-use crate::http::Api;
 use crate::stats::{Samples, Unit};
 use crate::sys;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::json;
+use shoal_testbed::client::Api;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -47,7 +47,7 @@ fn write_label(api: &Api, service: &str, value: &str) -> Result<Option<String>> 
         return Ok(Some(format!(
             "GET: HTTP {} {}",
             r.status,
-            crate::http::truncate(&r.text(), 120)
+            shoal_testbed::client::truncate(&r.text(), 120)
         )));
     }
     let v = r.json()?;
@@ -65,7 +65,7 @@ fn write_label(api: &Api, service: &str, value: &str) -> Result<Option<String>> 
         format!(
             "HTTP {} {}",
             r.status,
-            crate::http::truncate(r.text().trim(), 120)
+            shoal_testbed::client::truncate(r.text().trim(), 120)
         )
     }))
 }
@@ -94,7 +94,7 @@ fn trial(c: &mut Cluster, service: &str, n: usize) -> Result<Trial> {
         );
     }
 
-    c.managers[leader].kill9()?;
+    c.managers[leader].kill();
     let t0 = Instant::now();
     let survivor_node = &c.managers[survivor];
     std::thread::scope(|s| {
@@ -199,7 +199,7 @@ pub fn run(
             .iter()
             .position(|m| !m.is_running())
             .ok_or_else(|| anyhow!("the killed manager is running?"))?;
-        c.managers[down].restart()?;
+        c.managers[down].try_restart()?;
         c.wait_healthy(super::formation::FORM_LIMIT)
             .with_context(|| format!("healing after trial {n}"))?;
         sys::sleep(Duration::from_millis(500))?;

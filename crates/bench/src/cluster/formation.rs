@@ -231,7 +231,7 @@ impl Drop for Cluster {
         // All at once: stopping managers one by one would make each shutdown wait for a
         // quorum that is leaving.
         for n in self.managers.iter_mut().chain(self.workers.iter_mut()) {
-            n.terminate();
+            n.signal_term();
         }
         let deadline = Instant::now() + Duration::from_secs(10);
         for n in self.managers.iter_mut().chain(self.workers.iter_mut()) {

@@ -8,12 +8,12 @@
 use super::formation::{nodes, Cluster};
 use super::table::{Goal, Row, Table};
 use super::unique_arg;
-use crate::http::urlencode;
 use crate::stats::{Samples, Unit};
 use crate::sys;
 use crate::target::parallel;
 use anyhow::{anyhow, bail, Result};
 use serde_json::json;
+use shoal_testbed::client::urlencode;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;

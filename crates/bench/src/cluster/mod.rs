@@ -6,7 +6,6 @@
 //! figures (p50, p95, min–max, a reference from other orchestrators, the goal) and writes
 //! them as markdown (see BENCHMARKS.md, "Cluster").
 
-mod conn;
 mod failover;
 pub mod formation;
 mod memory;
@@ -91,7 +90,7 @@ pub fn unique_arg() -> String {
 }
 
 pub fn header(bin: &Path) -> Vec<String> {
-    let engine = crate::http::Api::new(crate::swarm::ENGINE_SOCKET);
+    let engine = shoal_testbed::client::Api::new(crate::swarm::ENGINE_SOCKET);
     let mut h: Vec<String> = crate::machine::describe(&engine)
         .into_iter()
         .filter(|l| !l.starts_with("Docker Engine"))

@@ -11,11 +11,11 @@
 use super::formation::{nodes, Cluster, FORM_LIMIT};
 use super::table::{Goal, Row, Table};
 use super::unique_arg;
-use crate::http::urlencode;
 use crate::stats::{Samples, Unit};
 use crate::sys;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::json;
+use shoal_testbed::client::urlencode;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -93,7 +93,7 @@ fn trial(c: &mut Cluster, replicas: u64, n: usize) -> Result<Trial> {
     // Steady state first: heartbeats flowing, reports settled.
     sys::sleep(Duration::from_secs(1))?;
 
-    c.workers[victim].kill9()?;
+    c.workers[victim].kill();
     let t0 = Instant::now();
     let mut down = None;
     let back = sys::poll(LIMIT, POLL, || {
@@ -109,7 +109,7 @@ fn trial(c: &mut Cluster, replicas: u64, n: usize) -> Result<Trial> {
         Ok((elsewhere >= replicas).then(|| t0.elapsed()))
     })?;
 
-    c.workers[victim].restart()?;
+    c.workers[victim].try_restart()?;
     c.managers[0]
         .api
         .ok("DELETE", &format!("/services/{service}"), None)?;

@@ -10,7 +10,6 @@
 //! included), split by whether the manager written to was the leader or a follower that
 //! forwards to it. Also records the CPU time the daemons and the client used.
 
-use super::conn::Conn;
 use super::formation::Cluster;
 use super::table::{Goal, Row, Table};
 use super::unique_arg;
@@ -18,6 +17,8 @@ use crate::stats::{Samples, Unit};
 use crate::sys;
 use anyhow::{anyhow, Context, Result};
 use serde_json::json;
+use shoal_testbed::keepalive::Conn;
+use shoal_testbed::Endpoint;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -68,7 +69,7 @@ async fn client(
     start: Instant,
     end: Instant,
 ) -> Outcome {
-    let mut conn = Conn::new(socket);
+    let mut conn = Conn::new(Endpoint::Unix(socket));
     let mut out = Outcome::default();
     let mut seq = 0u64;
     while Instant::now() < end {
@@ -348,7 +349,7 @@ pub fn run(bin: &Path, load: &Load, table: &mut Table, logs: &Path) -> Result<()
         total.errors,
         total
             .first_error
-            .map(|e| format!(" (first: {})", crate::http::truncate(&e, 200)))
+            .map(|e| format!(" (first: {})", shoal_testbed::client::truncate(&e, 200)))
             .unwrap_or_default(),
         avg(&cpu_per_write) * 1e6,
         avg(&client_cpu_per_write) * 1e6,

@@ -10,15 +10,15 @@
 //! started by an agent and its `running` report committed through raft. The count is then
 //! cross-checked against `GET /tasks` and against the tasks the fake executors started.
 
-use super::fake_executor::FakeExecutor;
 use crate::cluster::formation::Cluster;
 use crate::cluster::node::Node;
-use crate::http::urlencode;
 use crate::stats::{Samples, Unit};
 use crate::sys;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Value};
+use shoal_executor::fake::FakeExecutor;
 use shoal_node::{JoinRequest, NodeRuntime, RuntimeConfig};
+use shoal_testbed::client::urlencode;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -61,7 +61,11 @@ impl Agents {
                 let host = format!("agent{i:03}");
                 let cfg = RuntimeConfig {
                     data_dir: dir.join(&host),
-                    executor: Arc::new(FakeExecutor::new(&host, started.clone())),
+                    executor: Arc::new(
+                        FakeExecutor::new(&host)
+                            .with_kind("process")
+                            .counting(started.clone()),
+                    ),
                     hostname: Some(host.clone()),
                     engine_labels: HashMap::new(),
                 };

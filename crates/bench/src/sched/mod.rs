@@ -5,7 +5,7 @@
 //!    preference, on one thread ([`pipeline`], over a [`synthetic`] cluster, checked by
 //!    [`check`]);
 //! 2. `e2e`: a real manager (`shoal daemon`) with 100 in-process agents running a
-//!    [`fake_executor`], time for 10,000 tasks to run ([`agents`]);
+//!    `shoal_executor::fake`, time for 10,000 tasks to run ([`agents`]);
 //! 3. `rolling`: a rolling update of 100 replicas, parallelism 10, against the sum of the
 //!    configured delays ([`rolling`]).
 //!
@@ -14,7 +14,6 @@
 
 mod agents;
 mod check;
-mod fake_executor;
 mod pipeline;
 mod rolling;
 mod synthetic;

@@ -12,11 +12,11 @@
 
 use crate::cluster::formation::Cluster;
 use crate::cluster::node::Node;
-use crate::http::urlencode;
 use crate::stats::{Samples, Unit};
 use crate::sys;
 use anyhow::{anyhow, bail, Result};
 use serde_json::{json, Value};
+use shoal_testbed::client::urlencode;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
