@@ -2,15 +2,15 @@
 //! current unlock key while autolock is on (resealed when the key rotates), stored as is
 //! when it is off. Runs on every manager, since each one has its own DEK.
 
-use crate::runtime::NodeRuntime;
+use crate::events::{Events, NodeEvent};
 use shoal_manager::autolock::{load_dek, store_dek, UnlockKey};
 use shoal_manager::manager::Manager;
 use std::path::PathBuf;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use tokio::sync::watch;
 
 pub(crate) async fn follow(
-    runtime: Weak<NodeRuntime>,
+    events: Events,
     manager: Arc<Manager>,
     raft_dir: PathBuf,
     mut stop: watch::Receiver<bool>,
@@ -32,7 +32,14 @@ pub(crate) async fn follow(
             }
         };
         if st_differs(&applied, &want) {
-            match reseal(&runtime, &raft_dir, want.as_deref()) {
+            let asked = events
+                .ask(|done| NodeEvent::Reseal {
+                    raft_dir: raft_dir.clone(),
+                    key: want.clone(),
+                    done,
+                })
+                .await;
+            match asked {
                 Ok(()) => applied = Some(want),
                 Err(e) => tracing::warn!("autolock: resealing this manager's data key: {e}"),
             }
@@ -48,19 +55,17 @@ fn st_differs(applied: &Option<Option<String>>, want: &Option<String>) -> bool {
     applied.as_ref() != Some(want)
 }
 
-fn reseal(
-    runtime: &Weak<NodeRuntime>,
+/// Reseals the DEK in `raft_dir` with `key` and makes it the node's key-encryption key.
+pub(crate) fn reseal(
+    kek: &std::sync::Mutex<Option<UnlockKey>>,
     raft_dir: &std::path::Path,
     key: Option<&str>,
 ) -> Result<(), String> {
-    let Some(rt) = runtime.upgrade() else {
-        return Ok(());
-    };
     let new = key
         .map(UnlockKey::parse)
         .transpose()
         .map_err(|e| e.to_string())?;
-    let mut kek = rt.kek.lock().unwrap_or_else(|p| p.into_inner());
+    let mut kek = kek.lock().unwrap_or_else(|p| p.into_inner());
     let dek = load_dek(raft_dir, kek.as_ref()).map_err(|e| e.to_string())?;
     store_dek(raft_dir, &dek, new.as_ref()).map_err(|e| e.to_string())?;
     *kek = new;

@@ -7,6 +7,7 @@
 mod autolock_sync;
 mod brain;
 mod cert_follow;
+mod events;
 mod force_new_cluster;
 mod join;
 mod local_dispatcher;
@@ -15,6 +16,7 @@ mod node_rpc;
 mod parts;
 mod remote_dispatcher;
 pub mod renewal;
+mod role_watch;
 mod roles;
 mod runtime;
 mod switch_dispatcher;

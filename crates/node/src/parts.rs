@@ -55,19 +55,19 @@ impl NodeRuntime {
             Box::new(|_| {}),
             stop_rx.clone(),
         ));
-        tokio::spawn(crate::roles::remove_demoted_voters(
+        tokio::spawn(crate::role_watch::remove_demoted_voters(
             manager.clone(),
             raft.clone(),
             stop_rx.clone(),
         ));
         tokio::spawn(crate::autolock_sync::follow(
-            self.weak(),
+            self.events.clone(),
             manager.clone(),
             self.swarm_dir().join("raft"),
             stop_rx.clone(),
         ));
-        tokio::spawn(crate::roles::watch_own_demotion(
-            self.weak(),
+        tokio::spawn(crate::role_watch::watch_own_demotion(
+            self.events.clone(),
             manager.clone(),
             raft.clone(),
             stop_rx.clone(),
@@ -137,8 +137,8 @@ impl NodeRuntime {
             self.swarm_dir(),
             stop_rx.clone(),
         ));
-        tokio::spawn(crate::roles::watch_own_promotion(
-            self.weak(),
+        tokio::spawn(crate::role_watch::watch_own_promotion(
+            self.events.clone(),
             dispatcher.desired_role(),
             stop_rx,
         ));

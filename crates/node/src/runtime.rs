@@ -5,6 +5,7 @@
 //! On disk: `<data-dir>/swarm/node.json` (this node's identity) and `<data-dir>/swarm/raft/`.
 
 use crate::brain::Brain;
+use crate::events::{Events, NodeEvent};
 use crate::parts::{ManagerParts, WorkerParts};
 use crate::switch_dispatcher::SwitchDispatcher;
 use serde::{Deserialize, Serialize};
@@ -29,7 +30,7 @@ use shoal_store::Op;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
-use tokio::sync::{watch, Mutex};
+use tokio::sync::{mpsc, watch, Mutex};
 use tokio::task::JoinHandle;
 
 pub struct RuntimeConfig {
@@ -104,8 +105,8 @@ pub struct NodeRuntime {
     cfg: RuntimeConfig,
     pub(crate) active: Mutex<Option<Active>>,
     local: std::sync::RwLock<LocalState>,
-    /// Itself, for the background loops that change the node's role.
-    me: Weak<NodeRuntime>,
+    /// Where the background loops send what they need of the node (see `handle_events`).
+    pub(crate) events: Events,
     /// The unlock key given to `swarm unlock` (autolock), for reopening raft later.
     pub(crate) kek: std::sync::Mutex<Option<shoal_manager::autolock::UnlockKey>>,
     /// A locked manager's identity, waiting for `swarm unlock`.
@@ -134,14 +135,16 @@ impl NodeRuntime {
 
     /// Starts the runtime; rejoins the swarm this node was part of, if any.
     pub async fn start(cfg: RuntimeConfig) -> Result<Arc<NodeRuntime>, ManagerError> {
-        let rt = Arc::new_cyclic(|me| NodeRuntime {
+        let (events, requests) = Events::channel();
+        let rt = Arc::new(NodeRuntime {
             cfg,
             active: Mutex::new(None),
             local: std::sync::RwLock::new(LocalState::Inactive),
-            me: me.clone(),
+            events,
             kek: std::sync::Mutex::new(None),
             locked: Mutex::new(None),
         });
+        tokio::spawn(handle_events(Arc::downgrade(&rt), requests));
         let path = rt.identity_path();
         if path.exists() {
             let raw = std::fs::read(&path).map_err(|e| io_err("reading", &path, e))?;
@@ -210,10 +213,6 @@ impl NodeRuntime {
         {
             tracing::warn!("serving before catching up with the cluster: no leader within 5 s");
         }
-    }
-
-    pub(crate) fn weak(&self) -> Weak<NodeRuntime> {
-        self.me.clone()
     }
 
     pub(crate) fn set_local(&self, state: LocalState) {
@@ -529,5 +528,31 @@ pub(crate) fn advertise(req: &InitRequest) -> String {
         raw
     } else {
         format!("{raw}:2377")
+    }
+}
+
+/// The runtime's side of [`crate::events`]: one event at a time, each answered. Holds the
+/// runtime weakly, so a dropped runtime ends it.
+async fn handle_events(runtime: Weak<NodeRuntime>, mut requests: mpsc::Receiver<NodeEvent>) {
+    while let Some(event) = requests.recv().await {
+        let Some(rt) = runtime.upgrade() else {
+            return;
+        };
+        match event {
+            NodeEvent::Promote(done) => {
+                let _ = done.send(rt.promote_self().await);
+            }
+            NodeEvent::Demote(done) => {
+                let _ = done.send(rt.demote_self().await);
+            }
+            NodeEvent::Reseal {
+                raft_dir,
+                key,
+                done,
+            } => {
+                let result = crate::autolock_sync::reseal(&rt.kek, &raft_dir, key.as_deref());
+                let _ = done.send(result);
+            }
+        }
     }
 }

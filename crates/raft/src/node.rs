@@ -72,6 +72,9 @@ struct Inner {
     leader_rx: watch::Receiver<Option<u64>>,
     /// Taken by the first `shutdown`; the async lock makes concurrent callers wait for it.
     running: Mutex<Option<Running>>,
+    /// Held by each membership change: two at once (say, two workers promoted together)
+    /// would interleave openraft's two-step changes and one would fail half-done.
+    membership: Mutex<()>,
 }
 
 /// What `shutdown` has to wind down after stopping openraft.
@@ -164,6 +167,7 @@ impl RaftNode {
                     log_store,
                     closed,
                 })),
+                membership: Mutex::new(()),
             }),
         })
     }
@@ -331,6 +335,7 @@ impl RaftNode {
     /// stays a non-voting learner; call again or [`RaftNode::remove_voter`] it).
     pub async fn add_voter(&self, id: u64, addr: String) -> Result<(), RaftError> {
         self.ensure_leader()?;
+        let _one_at_a_time = self.inner.membership.lock().await;
         let membership = self.membership();
         let raft = &self.inner.raft;
         let is_voter = membership.voter_ids().any(|v| v == id);
@@ -383,6 +388,7 @@ impl RaftNode {
     /// steps down once the change commits), removing the last voter is refused.
     pub async fn remove_voter(&self, id: u64) -> Result<(), RaftError> {
         self.ensure_leader()?;
+        let _one_at_a_time = self.inner.membership.lock().await;
         let membership = self.membership();
         let ids = BTreeSet::from([id]);
         let change = if membership.voter_ids().any(|v| v == id) {

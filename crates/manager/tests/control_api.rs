@@ -1,0 +1,176 @@
+//! The control API in process: an in-memory manager (a `MemoryProposer` leader, the real
+//! state machine) under paused tokio time. Each test runs in milliseconds.
+
+mod support;
+
+use shoal_api::{SecretSpec, ServiceMode, ServiceSpec};
+use shoal_manager::control::{filters::Filters, networks, secrets, services, ControlError};
+use std::time::Duration;
+
+fn web(name: &str) -> ServiceSpec {
+    let mut s = ServiceSpec {
+        name: name.into(),
+        mode: ServiceMode::replicated(2),
+        ..Default::default()
+    };
+    s.task_template.container_spec.image = "busybox".into();
+    s
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_service_is_created_updated_rolled_back_and_removed() {
+    let m = support::swarm().await;
+    let id = services::create(&m, web("web")).await.expect("create");
+    let created = services::inspect(&m, "web", false).expect("inspect");
+    assert_eq!(created.id, id);
+    assert_eq!(
+        created.created_at,
+        m.now(),
+        "stamped by the manager's clock"
+    );
+
+    // Ten seconds later (paused time moves only when told), an update.
+    tokio::time::advance(Duration::from_secs(10)).await;
+    let mut next = created.spec.clone();
+    next.task_template.container_spec.env = vec!["COLOUR=blue".into()];
+    let version = created.version.index;
+    services::update(&m, &id, version, next, false)
+        .await
+        .expect("update");
+    let updated = services::inspect(&m, &id, false).expect("inspect");
+    assert_eq!(
+        updated.spec.task_template.container_spec.env,
+        ["COLOUR=blue"]
+    );
+    let status = updated.update_status.expect("an update in progress");
+    assert_eq!(status.state, "updating");
+    assert_eq!(status.started_at, m.now());
+    assert!(updated.updated_at > created.updated_at);
+
+    // The old version no longer applies: Docker's words.
+    let stale = services::update(&m, &id, version, created.spec.clone(), false).await;
+    assert_eq!(stale, Err(ControlError::OutOfSequence));
+    assert_eq!(
+        ControlError::OutOfSequence.to_string(),
+        "rpc error: code = Unknown desc = update out of sequence"
+    );
+
+    services::update(&m, &id, updated.version.index, ServiceSpec::default(), true)
+        .await
+        .expect("rollback");
+    let rolled = services::inspect(&m, &id, false).expect("inspect");
+    assert!(rolled.spec.task_template.container_spec.env.is_empty());
+    assert_eq!(
+        rolled.update_status.expect("status").state,
+        "rollback_started"
+    );
+
+    services::remove(&m, "web").await.expect("remove");
+    assert!(matches!(
+        services::inspect(&m, "web", false),
+        Err(ControlError::NotFound(_))
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn bad_specs_are_refused_and_change_nothing() {
+    let m = support::swarm().await;
+    let mut bad = web("web");
+    bad.task_template.container_spec.image = String::new();
+    let e = services::create(&m, bad).await.unwrap_err();
+    assert!(
+        e.to_string().contains("image reference must be provided"),
+        "{e}"
+    );
+
+    let mut missing = web("web");
+    missing.task_template.networks = Some(vec![serde_json::from_value(
+        serde_json::json!({"Target": "nowhere"}),
+    )
+    .expect("attachment")]);
+    let e = services::create(&m, missing).await.unwrap_err();
+    assert!(e.to_string().contains("network nowhere not found"), "{e}");
+
+    services::create(&m, web("web")).await.expect("create");
+    let e = services::create(&m, web("web")).await.unwrap_err();
+    assert!(matches!(e, ControlError::Conflict(_)), "{e:?}");
+    let f = Filters::parse(None, services::FILTERS).expect("filters");
+    assert_eq!(services::list(&m, &f, false).len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_secret_in_use_cannot_be_removed_and_its_data_travels_beside_the_task() {
+    let m = support::swarm().await;
+    let secret_id = secrets::create(
+        &m,
+        SecretSpec {
+            name: "db_pw".into(),
+            data: Some("czNjcmV0".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("secret");
+    let mut spec = web("db");
+    // By name only, as docker-py may send it: the manager fills in the ID.
+    spec.task_template.container_spec.secrets = Some(vec![serde_json::from_value(
+        serde_json::json!({"File": {"Name": "db_pw"}, "SecretName": "db_pw"}),
+    )
+    .expect("reference")]);
+    services::create(&m, spec).await.expect("service");
+    let stored = services::inspect(&m, "db", false).expect("inspect");
+    let refs = stored
+        .spec
+        .task_template
+        .container_spec
+        .secrets
+        .clone()
+        .expect("refs");
+    assert_eq!(refs[0].secret_id, secret_id);
+
+    let e = secrets::remove(&m, "db_pw").await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "rpc error: code = InvalidArgument desc = secret 'db_pw' is in use by the following service: db"
+    );
+
+    let task = shoal_api::Task {
+        id: "t1".into(),
+        spec: stored.spec.task_template.clone(),
+        ..Default::default()
+    };
+    let a = shoal_manager::control::references::assignment(&m.read(), &task);
+    assert_eq!(a.secrets.len(), 1);
+    assert_eq!(a.secrets[0].id, secret_id);
+    assert_eq!(a.secrets[0].data, b"s3cret");
+    let json = serde_json::to_string(&a.task).expect("json");
+    assert!(
+        !json.contains("czNjcmV0"),
+        "the task itself carries no data"
+    );
+
+    services::remove(&m, "db").await.expect("remove service");
+    secrets::remove(&m, "db_pw").await.expect("now removable");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_network_is_attached_by_id_and_kept_while_in_use() {
+    let m = support::swarm().await;
+    let req: shoal_api::network::NetworkCreate =
+        serde_json::from_value(serde_json::json!({"Name": "backend", "Driver": "overlay"}))
+            .expect("request");
+    let net_id = networks::create(&m, req).await.expect("network");
+    let mut spec = web("api");
+    spec.task_template.networks = Some(vec![serde_json::from_value(
+        serde_json::json!({"Target": "backend", "Aliases": ["api"]}),
+    )
+    .expect("attachment")]);
+    services::create(&m, spec).await.expect("service");
+    let stored = services::inspect(&m, "api", false).expect("inspect");
+    let nets = stored.spec.task_template.networks.expect("networks");
+    assert_eq!(nets[0].target, net_id);
+    assert_eq!(nets[0].aliases.as_deref(), Some(&["api".to_string()][..]));
+
+    let e = networks::remove(&m, "backend").await.unwrap_err();
+    assert!(e.to_string().contains("is in use by service"), "{e}");
+}
