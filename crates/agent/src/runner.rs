@@ -4,29 +4,26 @@
 use crate::dispatcher_api::StatusUpdate;
 use crate::run_spec::assignment_run;
 use crate::step::{next_step, Step};
-use shoal_api::{Assignment, ContainerStatus, Task, TaskState, TaskStatus, Timestamp};
+use shoal_api::{
+    Assignment, ContainerStatus, PortConfig, PortStatus, Task, TaskState, TaskStatus, Timestamp,
+};
 use shoal_executor::{Controller, ExecError, Executor};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
 /// The task's host-mode ports as `Status.PortStatus` (what `service ps` shows).
-fn port_status(task: &Task) -> serde_json::Value {
-    let ports: Vec<serde_json::Value> = crate::run_spec::host_ports(task)
-        .iter()
-        .map(|p| {
-            serde_json::json!({
-                "Protocol": p.protocol,
-                "TargetPort": p.target,
-                "PublishedPort": p.published,
-                "PublishMode": "host",
-            })
+fn port_status(task: &Task) -> PortStatus {
+    let ports = crate::run_spec::host_ports(task)
+        .into_iter()
+        .map(|p| PortConfig {
+            protocol: p.protocol,
+            target_port: p.target,
+            published_port: Some(p.published),
+            publish_mode: "host".into(),
+            ..Default::default()
         })
         .collect();
-    if ports.is_empty() {
-        serde_json::json!({})
-    } else {
-        serde_json::json!({ "Ports": ports })
-    }
+    PortStatus { ports }
 }
 
 /// What the agent wants of a runner.
@@ -52,7 +49,7 @@ impl Want {
 struct Runner {
     task_id: String,
     /// `Status.PortStatus` once the task runs: its host-mode ports (empty object if none).
-    ports: serde_json::Value,
+    ports: PortStatus,
     observed: TaskState,
     ctl: Box<dyn Controller>,
     report: mpsc::UnboundedSender<StatusUpdate>,
@@ -73,7 +70,7 @@ impl Runner {
             port_status: if state == TaskState::Running {
                 self.ports.clone()
             } else {
-                serde_json::json!({})
+                PortStatus::default()
             },
         };
         let _ = self.report.send(StatusUpdate {

@@ -103,7 +103,26 @@ pub struct TaskStatus {
     pub err: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container_status: Option<ContainerStatus>,
-    pub port_status: serde_json::Value,
+    /// Stored states from before this was typed hold `null` here.
+    #[serde(deserialize_with = "null_as_default")]
+    pub port_status: PortStatus,
+}
+
+/// `Status.PortStatus`: the ports a running task publishes on its node (host mode), which
+/// `service ps` shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PortStatus {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<crate::service::PortConfig>,
+}
+
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Why and when a replacement task may start; shoal's record of the restart policy at work.
@@ -178,6 +197,23 @@ impl Task {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn port_status_reads_null_and_old_json_and_writes_dockers_shape() {
+        let old: TaskStatus =
+            serde_json::from_str(r#"{"State":"running","PortStatus":null}"#).expect("null");
+        assert_eq!(old.port_status, PortStatus::default());
+        let v = serde_json::to_value(&old).expect("json");
+        assert_eq!(v["PortStatus"], serde_json::json!({}));
+        let p = r#"{"Ports":[{"Protocol":"tcp","TargetPort":80,"PublishedPort":8080,"PublishMode":"host"}]}"#;
+        let s: TaskStatus =
+            serde_json::from_str(&format!(r#"{{"PortStatus":{p}}}"#)).expect("ports");
+        assert_eq!(s.port_status.ports[0].published_port, Some(8080));
+        assert_eq!(
+            serde_json::to_value(&s.port_status).expect("json"),
+            serde_json::from_str::<serde_json::Value>(p).expect("p")
+        );
+    }
 
     #[test]
     fn states_are_ordered_and_round_trip() {

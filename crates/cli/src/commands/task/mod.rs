@@ -139,18 +139,16 @@ pub fn current_state(t: &Task, now: Timestamp) -> String {
 }
 
 /// Published ports a task reports (host-mode ports).
-fn ports(status: &Value) -> String {
-    let Some(ports) = status.get("Ports").and_then(Value::as_array) else {
-        return String::new();
-    };
-    ports
+fn ports(status: &shoal_api::PortStatus) -> String {
+    status
+        .ports
         .iter()
         .map(|p| {
             format!(
                 "*:{}->{}/{}",
-                p["PublishedPort"].as_u64().unwrap_or(0),
-                p["TargetPort"].as_u64().unwrap_or(0),
-                p["Protocol"].as_str().unwrap_or_default()
+                p.published_port.unwrap_or(0),
+                p.target_port,
+                p.protocol
             )
         })
         .collect::<Vec<_>>()

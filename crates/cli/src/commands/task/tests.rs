@@ -146,7 +146,7 @@ fn global_names_and_long_errors() {
 #[test]
 fn host_ports() {
     let mut t = task("f", 1, "n1", TaskState::Running, TaskState::Running, 0, 0);
-    t.status.port_status = serde_json::json!({"Ports": [{"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 30000, "PublishMode": "host"}]});
+    t.status.port_status = serde_json::from_value(serde_json::json!({"Ports": [{"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 30000, "PublishMode": "host"}]})).expect("ports");
     let opts = PrintOpts {
         format: "{{.Ports}}".into(),
         ..Default::default()
