@@ -8,6 +8,7 @@ pub mod assignment;
 pub mod attachment;
 pub mod cluster;
 pub mod defaults;
+pub mod driver;
 pub mod health;
 pub mod ids;
 pub mod logs;

@@ -1,6 +1,7 @@
 //! `ContainerSpec.Mounts`: volumes, bind mounts and tmpfs a task asks for, in Docker's JSON.
 //! Optional members stay absent when the client left them out, so specs round-trip.
 
+pub use crate::driver::Driver;
 use crate::meta::Labels;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -55,18 +56,6 @@ pub struct VolumeOptions {
     pub subpath: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub driver_config: Option<Driver>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// A volume or log driver and its options (`{Name, Options}`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct Driver {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub options: Option<Labels>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -8,7 +8,6 @@ use crate::meta::{Labels, Version};
 use crate::time::Timestamp;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// Swarmkit's `MaxSecretSize`: data must be shorter than 500 KiB.
 pub const MAX_SECRET_SIZE: usize = 500 * 1024;
@@ -28,12 +27,12 @@ pub struct SecretSpec {
     /// Base64 of the secret's bytes; `None` once stripped for the API.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
-    /// An external secret driver (`{Name, Options}`); kept verbatim.
+    /// An external secret driver (`{Name, Options}`): refused, shoal has none.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub driver: Option<Value>,
-    /// Templating driver (`{Name, Options}`); kept verbatim.
+    pub driver: Option<crate::driver::Driver>,
+    /// Templating driver (`{Name, Options}`); kept as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub templating: Option<Value>,
+    pub templating: Option<crate::driver::Driver>,
 }
 
 /// Never prints the data (states and ops end up in logs).
@@ -102,12 +101,7 @@ pub fn validate_secret_spec(spec: &SecretSpec) -> Result<(), crate::validate::In
     use crate::validate::InvalidSpec;
     validate_name(&spec.name)?;
     if let Some(driver) = &spec.driver {
-        if driver
-            .get("Name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .is_empty()
-        {
+        if driver.name.as_deref().unwrap_or("").is_empty() {
             return Err(InvalidSpec("secret driver must have a name".into()));
         }
         return Err(InvalidSpec(
@@ -201,7 +195,7 @@ mod tests {
     #[test]
     fn drivers_and_json() {
         let mut s = spec("a", b"x");
-        s.driver = Some(serde_json::json!({"Name": ""}));
+        s.driver = Some(serde_json::from_value(serde_json::json!({"Name": ""})).expect("driver"));
         assert_eq!(err(&s), "secret driver must have a name");
         let sec = Secret {
             id: "i".into(),

@@ -134,6 +134,15 @@ pub fn load(swarm_dir: &Path) -> Result<NodeCerts, ManagerError> {
     })
 }
 
+/// The node's key, certificate and roots as the RPC layer takes them.
+pub fn node_tls(c: &NodeCerts) -> shoal_rpc::NodeTls {
+    shoal_rpc::NodeTls {
+        key_pem: c.key_pem.clone(),
+        cert_pem: c.cert_pem.clone(),
+        root_cert_pem: c.root_cert_pem.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,14 +178,5 @@ mod tests {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
         let _ = std::fs::remove_dir_all(&dir);
-    }
-}
-
-/// The node's key, certificate and roots as the RPC layer takes them.
-pub fn node_tls(c: &NodeCerts) -> shoal_rpc::NodeTls {
-    shoal_rpc::NodeTls {
-        key_pem: c.key_pem.clone(),
-        cert_pem: c.cert_pem.clone(),
-        root_cert_pem: c.root_cert_pem.clone(),
     }
 }

@@ -137,18 +137,20 @@ fn users(st: &State, id: &str) -> Vec<String> {
         .collect()
 }
 
+/// Removing a network as data: refused while a service is attached to it.
+pub fn plan_remove(st: &State, reference: &str) -> Result<Op, ControlError> {
+    let id = resolve_id(st, Kind::Network, reference)?;
+    if let Some(user) = users(st, &id).first() {
+        return Err(ControlError::Conflict(format!(
+            "rpc error: code = FailedPrecondition desc = network {id} is in use by service {user}"
+        )));
+    }
+    Ok(Op::DeleteNetwork { id })
+}
+
 pub async fn remove(m: &Manager, reference: &str) -> Result<(), ControlError> {
-    let id = {
-        let st = m.read();
-        let id = resolve_id(&st, Kind::Network, reference)?;
-        if let Some(user) = users(&st, &id).first() {
-            return Err(ControlError::Conflict(format!(
-                "rpc error: code = FailedPrecondition desc = network {id} is in use by service {user}"
-            )));
-        }
-        id
-    };
-    single(m.propose(vec![Op::DeleteNetwork { id }]).await?)?;
+    let op = plan_remove(&m.read(), reference)?;
+    single(m.propose(vec![op]).await?)?;
     Ok(())
 }
 

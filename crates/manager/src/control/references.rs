@@ -60,22 +60,19 @@ impl Kind {
     }
 }
 
-/// `POST /secrets|configs/{id}/update`: only the labels may change.
-pub async fn update_labels(
-    m: &Manager,
+/// `POST /secrets|configs/{id}/update` as data: only the labels may change.
+pub fn plan_update_labels(
+    st: &State,
     kind: Kind,
     reference: &str,
     version: u64,
     spec: SecretSpec,
-) -> Result<(), ControlError> {
-    let current = {
-        let st = m.read();
-        let id = resolve_id(&st, kind.store_kind(), reference)?;
-        kind.objects(&st)[&id].clone()
-    };
+) -> Result<Op, ControlError> {
+    let id = resolve_id(st, kind.store_kind(), reference)?;
+    let current = &kind.objects(st)[&id];
     super::secrets::check_update(&current.spec, &spec)?;
-    let (id, labels, expected_version) = (current.id, spec.labels, version);
-    let op = match kind {
+    let (labels, expected_version) = (spec.labels, version);
+    Ok(match kind {
         Kind::Secret => Op::UpdateSecret {
             id,
             labels,
@@ -86,23 +83,35 @@ pub async fn update_labels(
             labels,
             expected_version,
         },
-    };
+    })
+}
+
+/// `POST /secrets|configs/{id}/update`.
+pub async fn update_labels(
+    m: &Manager,
+    kind: Kind,
+    reference: &str,
+    version: u64,
+    spec: SecretSpec,
+) -> Result<(), ControlError> {
+    let op = plan_update_labels(&m.read(), kind, reference, version, spec)?;
     single(m.propose(vec![op]).await?)?;
     Ok(())
 }
 
-/// Removes a secret or config, unless a service uses it.
-pub async fn remove(m: &Manager, kind: Kind, reference: &str) -> Result<(), ControlError> {
-    let id = {
-        let st = m.read();
-        let id = resolve_id(&st, kind.store_kind(), reference)?;
-        refuse_if_used(&st, kind, &id)?;
-        id
-    };
-    let op = match kind {
+/// Removing a secret or config as data: refused while a service uses it.
+pub fn plan_remove(st: &State, kind: Kind, reference: &str) -> Result<Op, ControlError> {
+    let id = resolve_id(st, kind.store_kind(), reference)?;
+    refuse_if_used(st, kind, &id)?;
+    Ok(match kind {
         Kind::Secret => Op::DeleteSecret { id },
         Kind::Config => Op::DeleteConfig { id },
-    };
+    })
+}
+
+/// Removes a secret or config, unless a service uses it.
+pub async fn remove(m: &Manager, kind: Kind, reference: &str) -> Result<(), ControlError> {
+    let op = plan_remove(&m.read(), kind, reference)?;
     single(m.propose(vec![op]).await?)?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use crate::commands::errors::Usage;
 use crate::commands::listfmt::{self, ListStyle};
 use crate::commands::secretlike::{self, SECRETS};
 use crate::commands::Ctx;
-use serde_json::{json, Value};
+use serde_json::json;
 use shoal_api::{Secret, Timestamp};
 
 pub use crate::commands::secretlike::LsArgs;
@@ -47,13 +47,11 @@ pub fn render(
 }
 
 /// `name` of a `{Name, Options}` driver object.
-pub fn driver_name(driver: &Option<Value>) -> String {
+pub fn driver_name(driver: &Option<shoal_api::driver::Driver>) -> String {
     driver
         .as_ref()
-        .and_then(|d| d.get("Name"))
-        .and_then(Value::as_str)
+        .and_then(|d| d.name.clone())
         .unwrap_or_default()
-        .to_string()
 }
 
 #[cfg(test)]
