@@ -23,7 +23,7 @@ pub fn assignment_run(assignment: &Assignment) -> TaskRun {
 pub fn task_run(task: &Task) -> TaskRun {
     let c = &task.spec.container_spec;
     let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    let resources = TaskResources::of(&task.spec);
+    let resources = TaskResources::of(task.spec.resources.as_ref());
     TaskRun {
         task_id: task.id.clone(),
         task_name: task.name.clone(),

@@ -2,7 +2,6 @@
 //! reservations, typed as Docker's JSON has them, plus [`TaskResources`], the decoded
 //! amounts (0: unset) the scheduler and executors act on.
 
-use crate::service::TaskSpec;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -57,8 +56,9 @@ fn amounts(a: Option<&ResourceAmounts>) -> Amounts {
 }
 
 impl TaskResources {
-    pub fn of(spec: &TaskSpec) -> TaskResources {
-        let r = spec.resources.as_ref();
+    /// The amounts of a task spec's `Resources` (all 0 when absent).
+    pub fn of(resources: Option<&ResourceRequirements>) -> TaskResources {
+        let r = resources;
         TaskResources {
             limits: amounts(r.and_then(|r| r.limits.as_ref())),
             reservations: amounts(r.and_then(|r| r.reservations.as_ref())),
@@ -102,7 +102,7 @@ mod tests {
 
     #[test]
     fn reads_limits_and_reservations() {
-        let spec = TaskSpec {
+        let spec = crate::service::TaskSpec {
             resources: Some(
                 serde_json::from_value(json!({
                     "Limits": {"NanoCPUs": 500_000_000, "MemoryBytes": 67_108_864, "Pids": 10},
@@ -112,16 +112,13 @@ mod tests {
             ),
             ..Default::default()
         };
-        let r = TaskResources::of(&spec);
+        let r = TaskResources::of(spec.resources.as_ref());
         assert_eq!(r.limits.nano_cpus, 500_000_000);
         assert_eq!(r.limits.memory_bytes, 67_108_864);
         assert_eq!(r.limits.pids, 10);
         assert_eq!(r.reservations.nano_cpus, 250_000_000);
         assert_eq!(r.reservations.memory_bytes, 0);
-        assert_eq!(
-            TaskResources::of(&TaskSpec::default()),
-            TaskResources::default()
-        );
+        assert_eq!(TaskResources::of(None), TaskResources::default());
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub fn validate_service_spec(spec: &ServiceSpec) -> Result<(), InvalidSpec> {
                 .into(),
         ));
     }
-    let resources = TaskResources::of(&spec.task_template);
+    let resources = TaskResources::of(spec.task_template.resources.as_ref());
     crate::resources::validate(&resources.limits).map_err(InvalidSpec)?;
     crate::resources::validate(&resources.reservations).map_err(InvalidSpec)?;
     if let Some(p) = &spec.task_template.placement {

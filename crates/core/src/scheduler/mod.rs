@@ -40,7 +40,7 @@ struct Ask {
 
 impl Ask {
     fn of(task_spec: &shoal_api::TaskSpec, service: Option<&Service>) -> Ask {
-        let r = TaskResources::of(task_spec).reservations;
+        let r = TaskResources::of(task_spec.resources.as_ref()).reservations;
         let host_ports = service
             .and_then(|s| s.spec.endpoint_spec.as_ref())
             .map(|e| {
