@@ -14,7 +14,7 @@
 //! Joining a node while a rotation is in its second phase may fail (the joining node only
 //! trusts the root named by its token); retry after the rotation.
 
-use crate::ca_server::root_of;
+use crate::ca_roots::{root_of, trust_bundle};
 use crate::control::ControlError;
 use crate::manager::Manager;
 use crate::pki::NodeCerts;
@@ -22,46 +22,8 @@ use base64::Engine;
 use shoal_api::{JoinTokens, NodeState, TlsInfo};
 use shoal_ca::token::JoinToken;
 use shoal_ca::{issuing_root, root_info, RootCa};
-use shoal_store::{CaRecord, CaRotation, Op, State};
+use shoal_store::{CaRecord, Op, State};
 use std::time::SystemTime;
-
-/// The roots nodes should trust now, PEM: the new root first during a rotation.
-pub fn trust_bundle(st: &State) -> String {
-    trust_bundle_of(st.ca.as_ref(), st.ca_rotation.as_ref())
-}
-
-/// [`trust_bundle`] from the current root and the rotation in progress.
-pub fn trust_bundle_of(ca: Option<&CaRecord>, rotation: Option<&CaRotation>) -> String {
-    let current = ca.map(|c| c.cert_pem.clone()).unwrap_or_default();
-    match rotation {
-        Some(r) => format!("{}{}", ensure_newline(&r.next.cert_pem), current),
-        None => current,
-    }
-}
-
-fn ensure_newline(pem: &str) -> String {
-    if pem.ends_with('\n') {
-        pem.to_string()
-    } else {
-        format!("{pem}\n")
-    }
-}
-
-/// The root that signs certificates now.
-pub fn signing_root(st: &State) -> Option<&CaRecord> {
-    signing_root_of(st.ca.as_ref(), st.ca_rotation.as_ref())
-}
-
-/// [`signing_root`] from the current root and the rotation in progress.
-pub fn signing_root_of<'a>(
-    ca: Option<&'a CaRecord>,
-    rotation: Option<&'a CaRotation>,
-) -> Option<&'a CaRecord> {
-    match rotation {
-        Some(r) if r.issuing => Some(&r.next),
-        _ => ca,
-    }
-}
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -188,6 +150,7 @@ pub async fn leader_loop(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ca_roots::signing_root;
     use shoal_api::{Cluster, Node, NodeStatus};
 
     fn root() -> CaRecord {

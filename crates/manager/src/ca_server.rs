@@ -1,12 +1,13 @@
 //! The CA's join decision: a node presenting a join token and a CSR gets a certificate for
 //! the role its token grants, and a node record. Transport-free; the RPC layer calls it.
 
+use crate::ca_roots::root_of;
 use crate::control::ControlError;
 use crate::ids::new_id;
 use crate::manager::Manager;
 use shoal_api::{Availability, Node, NodeRole, NodeSpec, NodeState, NodeStatus};
 use shoal_ca::token::{secrets_match, JoinToken};
-use shoal_ca::{Role, RootCa, DEFAULT_NODE_CERT_VALIDITY};
+use shoal_ca::{Role, DEFAULT_NODE_CERT_VALIDITY};
 use shoal_store::Op;
 use std::time::Duration;
 use std::time::SystemTime;
@@ -37,8 +38,8 @@ pub async fn join(
         let st = m.read();
         (
             st.cluster.clone(),
-            crate::ca_rotation::signing_root(&st).cloned(),
-            crate::ca_rotation::trust_bundle(&st),
+            crate::ca_roots::signing_root(&st).cloned(),
+            crate::ca_roots::trust_bundle(&st),
         )
     };
     let cluster = cluster
@@ -95,12 +96,6 @@ pub async fn join(
     })
 }
 
-/// The signing root of a stored CA record.
-pub fn root_of(ca: &shoal_store::CaRecord) -> Result<RootCa, ControlError> {
-    RootCa::from_pem(&ca.cert_pem, &ca.key_pem)
-        .map_err(|e| ControlError::Internal(format!("loading the root CA: {e}")))
-}
-
 /// `swarm update --cert-expiry`: the validity of the certificates the CA issues.
 pub fn cert_validity(cluster: &shoal_api::Cluster) -> Duration {
     match cluster.spec.ca_config.node_cert_expiry {
@@ -117,9 +112,9 @@ pub async fn renew(m: &Manager, node_id: &str, csr_pem: &str) -> Result<Renewed,
         let st = m.read();
         (
             st.cluster.clone(),
-            crate::ca_rotation::signing_root(&st).cloned(),
+            crate::ca_roots::signing_root(&st).cloned(),
             st.nodes.get(node_id).map(|n| n.spec.role),
-            crate::ca_rotation::trust_bundle(&st),
+            crate::ca_roots::trust_bundle(&st),
         )
     };
     let Some(role) = role else {

@@ -10,6 +10,7 @@
 //! the agent's status reports come back through the dispatcher as proposals.
 
 pub mod autolock;
+pub mod ca_roots;
 pub mod ca_rotation;
 pub mod ca_server;
 pub mod clock;

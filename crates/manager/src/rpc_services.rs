@@ -159,11 +159,11 @@ async fn session_stream(
                     .map(|(_, a)| a)
                     .collect(),
                 desired_role: role_name(basis.0).into(),
-                trust_bundle_pem: crate::ca_rotation::trust_bundle_of(
+                trust_bundle_pem: crate::ca_roots::trust_bundle_of(
                     basis.1.as_ref(),
                     basis.2.as_ref(),
                 ),
-                signing_root_pem: crate::ca_rotation::signing_root_of(
+                signing_root_pem: crate::ca_roots::signing_root_of(
                     basis.1.as_ref(),
                     basis.2.as_ref(),
                 )

@@ -5,7 +5,8 @@
 
 use crate::remote_dispatcher::RemoteDispatcher;
 use crate::renewal::Renewer;
-use shoal_manager::ca_rotation::{must_renew, signing_root, tls_info_of, trust_bundle};
+use shoal_manager::ca_roots::{signing_root, trust_bundle};
+use shoal_manager::ca_rotation::{must_renew, tls_info_of};
 use shoal_manager::manager::Manager;
 use shoal_manager::pki;
 use shoal_rpc::server::TlsHandle;

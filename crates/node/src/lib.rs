@@ -9,6 +9,7 @@ mod brain;
 mod cert_follow;
 mod events;
 mod force_new_cluster;
+mod identity;
 mod join;
 mod local_dispatcher;
 mod log_client;

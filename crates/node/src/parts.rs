@@ -4,13 +4,15 @@
 //! outlives both: it switches dispatchers when the node changes role.
 
 use crate::brain::Brain;
+use crate::events::Events;
+use crate::identity::Identity;
 use crate::remote_dispatcher::RemoteDispatcher;
-use crate::runtime::{Identity, NodeRuntime};
 use shoal_manager::dispatcher::Dispatcher;
 use shoal_manager::error::ManagerError;
 use shoal_manager::manager::Manager;
 use shoal_manager::pki;
 use shoal_manager::reconciler;
+use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -32,10 +34,23 @@ pub(crate) struct WorkerParts {
     stop: watch::Sender<bool>,
 }
 
-impl NodeRuntime {
+/// Where the parts of a node live and how they reach the node: its swarm dir and the
+/// channel its runtime takes events from.
+pub(crate) struct Home {
+    pub swarm_dir: PathBuf,
+    pub events: Events,
+}
+
+impl Home {
+    fn swarm_dir(&self) -> PathBuf {
+        self.swarm_dir.clone()
+    }
+}
+
+impl ManagerParts {
     /// Starts everything a manager runs besides the agent.
-    pub(crate) async fn start_manager_parts(
-        &self,
+    pub(crate) async fn start(
+        home: &Home,
         identity: &Identity,
         brain: Brain,
     ) -> Result<ManagerParts, ManagerError> {
@@ -50,7 +65,7 @@ impl NodeRuntime {
         let dispatcher = Arc::new(Dispatcher::new(manager.clone(), ip.to_string()));
         tokio::spawn(dispatcher.clone().watch_liveness(stop_rx.clone()));
         tokio::spawn(crate::renewal::run(
-            self.swarm_dir(),
+            home.swarm_dir(),
             crate::renewal::Renewer::Local(manager.clone()),
             Box::new(|_| {}),
             stop_rx.clone(),
@@ -61,19 +76,19 @@ impl NodeRuntime {
             stop_rx.clone(),
         ));
         tokio::spawn(crate::autolock_sync::follow(
-            self.events.clone(),
+            home.events.clone(),
             manager.clone(),
-            self.swarm_dir().join("raft"),
+            home.swarm_dir().join("raft"),
             stop_rx.clone(),
         ));
         tokio::spawn(crate::role_watch::watch_own_demotion(
-            self.events.clone(),
+            home.events.clone(),
             manager.clone(),
             raft.clone(),
             stop_rx.clone(),
         ));
         let rpc = match crate::node_rpc::start_server(
-            &self.swarm_dir(),
+            &home.swarm_dir(),
             &identity.listen_addr,
             manager.clone(),
             raft.clone(),
@@ -97,7 +112,7 @@ impl NodeRuntime {
         ));
         tokio::spawn(crate::cert_follow::follow_local(
             manager.clone(),
-            self.swarm_dir(),
+            home.swarm_dir(),
             tls,
             stop_rx.clone(),
         ));
@@ -110,16 +125,15 @@ impl NodeRuntime {
             rpc_stop,
         })
     }
+}
 
+impl WorkerParts {
     /// Starts a worker's connection to its managers.
-    pub(crate) fn start_worker_parts(
-        &self,
-        identity: &Identity,
-    ) -> Result<WorkerParts, ManagerError> {
-        let certs = pki::load(&self.swarm_dir())?;
+    pub(crate) fn start(home: &Home, identity: &Identity) -> Result<WorkerParts, ManagerError> {
+        let certs = pki::load(&home.swarm_dir())?;
         let dispatcher = Arc::new(
             RemoteDispatcher::new(&identity.manager_addr, certs)?
-                .with_managers_file(self.swarm_dir().join("managers.json")),
+                .with_managers_file(home.swarm_dir().join("managers.json")),
         );
         let (stop, stop_rx) = watch::channel(false);
         let reconnect = {
@@ -127,18 +141,18 @@ impl NodeRuntime {
             Box::new(move |certs: &pki::NodeCerts| dispatcher.use_certs(certs.clone()))
         };
         tokio::spawn(crate::renewal::run(
-            self.swarm_dir(),
+            home.swarm_dir(),
             crate::renewal::Renewer::Remote(identity.manager_addr.clone()),
             reconnect,
             stop_rx.clone(),
         ));
         tokio::spawn(crate::cert_follow::follow_remote(
             dispatcher.clone(),
-            self.swarm_dir(),
+            home.swarm_dir(),
             stop_rx.clone(),
         ));
         tokio::spawn(crate::role_watch::watch_own_promotion(
-            self.events.clone(),
+            home.events.clone(),
             dispatcher.desired_role(),
             stop_rx,
         ));
@@ -168,6 +182,7 @@ impl ManagerParts {
 }
 
 impl WorkerParts {
+    /// Stops the worker's loops.
     pub(crate) fn stop(self) {
         let _ = self.stop.send(true);
     }

@@ -6,9 +6,9 @@
 
 use crate::brain::Brain;
 use crate::events::{Events, NodeEvent};
-use crate::parts::{ManagerParts, WorkerParts};
+pub(crate) use crate::identity::{manager_role, Identity};
+use crate::parts::{Home, ManagerParts, WorkerParts};
 use crate::switch_dispatcher::SwitchDispatcher;
-use serde::{Deserialize, Serialize};
 use shoal_agent::{Agent, AgentConfig, Stop};
 use shoal_api::{
     Availability, Cluster, ManagerStatus, Node, NodeRole, NodeSpec, NodeState, NodeStatus,
@@ -47,27 +47,6 @@ pub struct InitRequest {
     pub force_new_cluster: bool,
     pub spec: Option<SwarmSpec>,
     pub availability: Option<Availability>,
-}
-
-/// This node's identity in its swarm, kept across restarts.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Identity {
-    pub node_id: String,
-    pub raft_id: u64,
-    pub addr: String,
-    /// "manager" or "worker".
-    #[serde(default = "manager_role")]
-    pub role: String,
-    /// Where the node-to-node RPC listens (managers).
-    #[serde(default)]
-    pub listen_addr: String,
-    /// The manager a worker's agent talks to.
-    #[serde(default)]
-    pub manager_addr: String,
-}
-
-fn manager_role() -> String {
-    "manager".into()
 }
 
 /// What `/info` and the HTTP layer need to know about the local node.
@@ -213,6 +192,29 @@ impl NodeRuntime {
         {
             tracing::warn!("serving before catching up with the cluster: no leader within 5 s");
         }
+    }
+
+    /// Where this node's parts live and how they reach it.
+    fn home(&self) -> Home {
+        Home {
+            swarm_dir: self.swarm_dir(),
+            events: self.events.clone(),
+        }
+    }
+
+    pub(crate) async fn start_manager_parts(
+        &self,
+        identity: &Identity,
+        brain: Brain,
+    ) -> Result<ManagerParts, ManagerError> {
+        ManagerParts::start(&self.home(), identity, brain).await
+    }
+
+    pub(crate) fn start_worker_parts(
+        &self,
+        identity: &Identity,
+    ) -> Result<WorkerParts, ManagerError> {
+        WorkerParts::start(&self.home(), identity)
     }
 
     pub(crate) fn set_local(&self, state: LocalState) {

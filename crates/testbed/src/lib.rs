@@ -17,6 +17,7 @@ pub mod client;
 pub mod daemon;
 pub mod drive;
 pub mod keepalive;
+pub mod notice;
 pub mod prereq;
 pub mod procs;
 pub mod wait;

@@ -5,19 +5,13 @@
 //! missing and how to provide it, so a CI runner without Docker cannot pass by testing
 //! nothing.
 
+pub use crate::notice::notice;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Whether the tests run in CI (`CI=true` or `CI=1`, as CI services set it).
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
-}
-
-/// Writes to the real stderr, past libtest's output capture, so a notice shows up in the
-/// output of `cargo test` even for a passing test.
-pub fn notice(msg: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{msg}");
 }
 
 /// A missing prerequisite: a panic in CI, else a notice; true (skip) when it returns.

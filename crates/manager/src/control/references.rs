@@ -8,6 +8,7 @@
 use super::{resolve_id, single, ControlError};
 use crate::manager::Manager;
 use base64::Engine as _;
+use shoal_api::secret::secret_data;
 use shoal_api::{
     Assignment, ContainerSpec, Reference, Secret, SecretSpec, ServiceSpec, Task, TaskFileData,
 };
@@ -60,6 +61,16 @@ impl Kind {
     }
 }
 
+/// Checks an update against the current secret: only the labels may change (the data may
+/// be left out, or sent unchanged).
+pub fn check_update(current: &SecretSpec, next: &SecretSpec) -> Result<(), ControlError> {
+    let data_changed = next.data.is_some() && secret_data(next) != secret_data(current);
+    if next.name != current.name || data_changed {
+        return Err(ControlError::invalid("only updates to Labels are allowed"));
+    }
+    Ok(())
+}
+
 /// `POST /secrets|configs/{id}/update` as data: only the labels may change.
 pub fn plan_update_labels(
     st: &State,
@@ -70,7 +81,7 @@ pub fn plan_update_labels(
 ) -> Result<Op, ControlError> {
     let id = resolve_id(st, kind.store_kind(), reference)?;
     let current = &kind.objects(st)[&id];
-    super::secrets::check_update(&current.spec, &spec)?;
+    check_update(&current.spec, &spec)?;
     let (labels, expected_version) = (spec.labels, version);
     Ok(match kind {
         Kind::Secret => Op::UpdateSecret {
@@ -196,5 +207,32 @@ pub fn assignment(st: &State, task: &Task) -> Assignment {
         task: task.clone(),
         secrets: data(Kind::Secret),
         configs: data(Kind::Config),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str, data: Option<&str>) -> SecretSpec {
+        SecretSpec {
+            name: name.into(),
+            data: data.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn updates_change_labels_only() {
+        let cur = spec("pw", Some("aGk="));
+        let mut next = spec("pw", None);
+        next.labels.insert("k".into(), "v".into());
+        assert!(check_update(&cur, &next).is_ok());
+        assert!(check_update(&cur, &spec("pw", Some("aGk="))).is_ok());
+        let refused = "rpc error: code = InvalidArgument desc = only updates to Labels are allowed";
+        for bad in [spec("pw2", None), spec("pw", Some("aG8="))] {
+            let e = check_update(&cur, &bad).unwrap_err();
+            assert_eq!((e.http_status(), e.to_string().as_str()), (400, refused));
+        }
     }
 }

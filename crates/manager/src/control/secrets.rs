@@ -8,7 +8,7 @@ use super::references::Kind::Secret as Secrets;
 use super::{resolve_id, single, ControlError};
 use crate::ids::new_id;
 use crate::manager::Manager;
-use shoal_api::secret::{secret_data, validate_secret_spec};
+use shoal_api::secret::validate_secret_spec;
 use shoal_api::{Secret, SecretSpec};
 use shoal_store::{Kind, Op};
 
@@ -51,16 +51,6 @@ pub fn inspect(m: &Manager, reference: &str) -> Result<Secret, ControlError> {
     Ok(st.secrets[&id].redacted())
 }
 
-/// Checks an update against the current secret: only the labels may change (the data may
-/// be left out, or sent unchanged).
-pub fn check_update(current: &SecretSpec, next: &SecretSpec) -> Result<(), ControlError> {
-    let data_changed = next.data.is_some() && secret_data(next) != secret_data(current);
-    if next.name != current.name || data_changed {
-        return Err(ControlError::invalid("only updates to Labels are allowed"));
-    }
-    Ok(())
-}
-
 pub async fn update(
     m: &Manager,
     reference: &str,
@@ -83,20 +73,6 @@ mod tests {
             name: name.into(),
             data: data.map(str::to_string),
             ..Default::default()
-        }
-    }
-
-    #[test]
-    fn updates_change_labels_only() {
-        let cur = spec("pw", Some("aGk="));
-        let mut next = spec("pw", None);
-        next.labels.insert("k".into(), "v".into());
-        assert!(check_update(&cur, &next).is_ok());
-        assert!(check_update(&cur, &spec("pw", Some("aGk="))).is_ok());
-        let refused = "rpc error: code = InvalidArgument desc = only updates to Labels are allowed";
-        for bad in [spec("pw2", None), spec("pw", Some("aG8="))] {
-            let e = check_update(&cur, &bad).unwrap_err();
-            assert_eq!((e.http_status(), e.to_string().as_str()), (400, refused));
         }
     }
 

@@ -39,7 +39,7 @@ pub(crate) use net::netns_available;
 
 use crate::daemon::{Daemon, Launch};
 use crate::drive::shoal_bin;
-use crate::prereq::notice;
+use crate::notice::notice;
 use crate::procs::{cmdline, copy_dir, count_processes, descendants};
 use net::{ip, ip_ok, netns_pids, PREFIX};
 use std::ops::{Deref, Index};

@@ -2,7 +2,7 @@
 //! namespaces (probed once per process), the processes inside a namespace, and the removal
 //! of namespaces left by earlier runs that were killed before cleaning up.
 
-use crate::prereq::notice;
+use crate::notice::notice;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
