@@ -174,3 +174,37 @@ async fn a_network_is_attached_by_id_and_kept_while_in_use() {
     let e = networks::remove(&m, "backend").await.unwrap_err();
     assert!(e.to_string().contains("is in use by service"), "{e}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn nodes_refuse_demoting_the_last_manager_and_removing_a_live_node() {
+    use shoal_api::{NodeRole, NodeState};
+    use shoal_manager::control::nodes;
+    let m = support::swarm().await;
+    let mut w1 = support::node("w1", NodeRole::Worker);
+    w1.status.state = NodeState::Ready;
+    m.propose(vec![shoal_store::Op::PutNode(Box::new(w1))])
+        .await
+        .expect("worker");
+
+    let me = nodes::inspect(&m, "self").expect("self");
+    let mut spec = me.spec.clone();
+    spec.role = NodeRole::Worker;
+    let e = nodes::update(&m, "self", me.version.index, spec)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("attempting to demote the last manager of the swarm"),
+        "{e}"
+    );
+
+    let e = nodes::remove(&m, "w1", false).await.unwrap_err();
+    assert!(
+        e.to_string().contains("is not down and can't be removed"),
+        "{e}"
+    );
+    let e = nodes::remove(&m, "m1", true).await.unwrap_err();
+    assert!(e.to_string().contains("must be demoted to worker"), "{e}");
+    nodes::remove(&m, "w1", true).await.expect("forced");
+    assert!(nodes::inspect(&m, "w1").is_err());
+}

@@ -4,7 +4,8 @@ use super::filters::Filters;
 use super::{resolve_id, single, ControlError};
 use crate::manager::Manager;
 use shoal_api::{Node, NodeRole, NodeSpec, NodeState};
-use shoal_store::{Kind, Op};
+use shoal_store::{Kind, Op, State};
+use std::collections::HashSet;
 
 pub const FILTERS: &[&str] = &["name", "id", "label", "role", "membership", "node.label"];
 
@@ -41,9 +42,16 @@ fn with_manager_status(m: &Manager, mut n: Node) -> Node {
 
 /// The raft voters, split by whether the leader hears from them (their node is not down).
 pub fn manager_count(m: &Manager) -> crate::quorum::ManagerCount {
-    let voters: std::collections::HashSet<u64> =
-        m.proposer.members().into_iter().map(|(id, _)| id).collect();
-    let st = m.read();
+    count_voters(&m.read(), &voters(m))
+}
+
+/// The raft ids of the voting managers, as consensus knows them now.
+fn voters(m: &Manager) -> HashSet<u64> {
+    m.proposer.members().into_iter().map(|(id, _)| id).collect()
+}
+
+/// [`manager_count`] over a state and a set of voters.
+fn count_voters(st: &State, voters: &HashSet<u64>) -> crate::quorum::ManagerCount {
     let mut count = crate::quorum::ManagerCount {
         reachable: 0,
         unreachable: 0,
@@ -59,12 +67,6 @@ pub fn manager_count(m: &Manager) -> crate::quorum::ManagerCount {
         }
     }
     count
-}
-
-/// Whether `node` votes in the raft.
-fn is_voter(m: &Manager, node_id: &str) -> bool {
-    let id = crate::raft_ids::raft_id_of(node_id);
-    m.proposer.members().iter().any(|(v, _)| *v == id)
 }
 
 pub fn list(m: &Manager, f: &Filters) -> Vec<Node> {
@@ -102,19 +104,21 @@ pub fn inspect(m: &Manager, reference: &str) -> Result<Node, ControlError> {
     Ok(with_manager_status(m, node))
 }
 
-pub async fn update(
-    m: &Manager,
-    reference: &str,
+/// `node update` as data, refused when it would demote the last manager or cost the raft
+/// its quorum. Pure: `voters` are the raft ids consensus counts now.
+pub fn plan_update(
+    st: &State,
+    voters: &HashSet<u64>,
+    id: &str,
     version: u64,
     spec: NodeSpec,
-) -> Result<(), ControlError> {
-    let node = inspect(m, reference)?;
+) -> Result<Op, ControlError> {
+    let node = &st.nodes[id];
     if version == 0 {
         return Err(ControlError::invalid("invalid node version 0"));
     }
     if node.spec.role == NodeRole::Manager && spec.role == NodeRole::Worker {
-        let managers = m
-            .read()
+        let managers = st
             .nodes
             .values()
             .filter(|n| n.spec.role == NodeRole::Manager)
@@ -125,23 +129,32 @@ pub async fn update(
             ));
         }
         let reachable = node.status.state != NodeState::Down;
-        if is_voter(m, &node.id) && !manager_count(m).can_remove(reachable) {
+        let is_voter = voters.contains(&crate::raft_ids::raft_id_of(&node.id));
+        if is_voter && !count_voters(st, voters).can_remove(reachable) {
             return Err(ControlError::invalid(crate::quorum::DEMOTE_LOSES_QUORUM));
         }
     }
-    single(
-        m.propose(vec![Op::UpdateNodeSpec {
-            id: node.id,
-            spec,
-            expected_version: version,
-        }])
-        .await?,
-    )?;
+    Ok(Op::UpdateNodeSpec {
+        id: node.id.clone(),
+        spec,
+        expected_version: version,
+    })
+}
+
+pub async fn update(
+    m: &Manager,
+    reference: &str,
+    version: u64,
+    spec: NodeSpec,
+) -> Result<(), ControlError> {
+    let id = inspect(m, reference)?.id;
+    let op = plan_update(&m.read(), &voters(m), &id, version, spec)?;
+    single(m.propose(vec![op]).await?)?;
     Ok(())
 }
 
-pub async fn remove(m: &Manager, reference: &str, force: bool) -> Result<(), ControlError> {
-    let node = inspect(m, reference)?;
+/// `node rm` as data: a manager must be demoted first, a live node needs `--force`.
+pub fn plan_remove(node: &Node, force: bool) -> Result<Op, ControlError> {
     if node.spec.role == NodeRole::Manager {
         return Err(ControlError::invalid(format!(
             "node {} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal",
@@ -154,6 +167,14 @@ pub async fn remove(m: &Manager, reference: &str, force: bool) -> Result<(), Con
             node.id
         )));
     }
-    single(m.propose(vec![Op::DeleteNode { id: node.id }]).await?)?;
+    Ok(Op::DeleteNode {
+        id: node.id.clone(),
+    })
+}
+
+pub async fn remove(m: &Manager, reference: &str, force: bool) -> Result<(), ControlError> {
+    let node = inspect(m, reference)?;
+    let op = plan_remove(&node, force)?;
+    single(m.propose(vec![op]).await?)?;
     Ok(())
 }
