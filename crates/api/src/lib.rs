@@ -11,6 +11,7 @@ pub mod defaults;
 pub mod driver;
 pub mod health;
 pub mod ids;
+pub mod ipv4;
 pub mod logs;
 pub mod meta;
 pub mod mount;

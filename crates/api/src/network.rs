@@ -1,9 +1,9 @@
 //! Swarm networks (`POST /networks/create`, `docker network ...`): swarm-scoped overlay
 //! networks recorded in the replicated state, with Docker's JSON (note `Id`, not `ID`).
 //!
-//! shoal keeps the objects, their subnets and which services use them, so `docker network`
-//! and `docker stack deploy` work; it does not build overlay data paths (see
-//! docs/architecture.md: tasks use their node's network).
+//! shoal keeps the objects, their subnets (`shoal_core::ipam`) and which services use them,
+//! so `docker network` and `docker stack deploy` work; it does not build overlay data paths
+//! yet (see docs/architecture.md: tasks use their node's network).
 
 use crate::meta::Labels;
 use crate::time::Timestamp;
@@ -43,6 +43,9 @@ pub struct Ipam {
 pub struct IpamConfig {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub subnet: String,
+    /// The part of the subnet task and service addresses come from (`--ip-range`).
+    #[serde(rename = "IPRange", skip_serializing_if = "String::is_empty")]
+    pub ip_range: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub gateway: String,
 }
@@ -67,14 +70,6 @@ pub struct Network {
     pub containers: Map<String, Value>,
     pub options: Labels,
     pub labels: Labels,
-}
-
-/// The `/24` a network gets when the request names none: `10.0.<n>.0/24`, `n` from 0 (the
-/// ingress network) upwards, skipping those in use.
-pub fn next_subnet(used: &[String]) -> Option<(String, String)> {
-    (0..=255u32)
-        .map(|n| (format!("10.0.{n}.0/24"), format!("10.0.{n}.1")))
-        .find(|(subnet, _)| !used.contains(subnet))
 }
 
 /// Checks a create request as Docker does; the text is what the client shows.
@@ -123,16 +118,6 @@ pub fn validate_network_create(req: &NetworkCreate) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn subnets_skip_those_in_use() {
-        assert_eq!(
-            next_subnet(&[]),
-            Some(("10.0.0.0/24".into(), "10.0.0.1".into()))
-        );
-        let used = vec!["10.0.0.0/24".into(), "10.0.1.0/24".into()];
-        assert_eq!(next_subnet(&used).unwrap().0, "10.0.2.0/24");
-    }
 
     #[test]
     fn only_overlay_networks_with_docker_names() {

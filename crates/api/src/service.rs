@@ -269,6 +269,18 @@ pub struct Endpoint {
     pub spec: EndpointSpec,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<PortConfig>,
+    /// One address per network the service is on (endpoint mode `vip`).
+    #[serde(rename = "VirtualIPs", skip_serializing_if = "Vec::is_empty")]
+    pub virtual_ips: Vec<EndpointVirtualIp>,
+}
+
+/// A service's virtual IP on one network (`10.0.1.2/24`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct EndpointVirtualIp {
+    #[serde(rename = "NetworkID")]
+    pub network_id: String,
+    pub addr: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -329,6 +341,7 @@ impl Endpoint {
         Endpoint {
             ports: spec_ep.ports.clone(),
             spec: spec_ep,
+            virtual_ips: Vec::new(),
         }
     }
 }

@@ -108,6 +108,32 @@ pub struct TaskStatus {
     pub port_status: PortStatus,
 }
 
+/// One network a task is on (`NetworksAttachments[]`): the network and the task's
+/// addresses on it (`10.0.1.5/24`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NetworkAttachment {
+    pub network: AttachedNetwork,
+    pub addresses: Vec<String>,
+}
+
+/// The network of an attachment, as swarm's task JSON carries it (its ID and spec).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AttachedNetwork {
+    #[serde(rename = "ID")]
+    pub id: String,
+    pub spec: AttachedNetworkSpec,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AttachedNetworkSpec {
+    pub name: String,
+    #[serde(skip_serializing_if = "crate::meta::Labels::is_empty")]
+    pub labels: crate::meta::Labels,
+}
+
 /// `Status.PortStatus`: the ports a running task publishes on its node (host mode), which
 /// `service ps` shows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -169,6 +195,9 @@ pub struct Task {
     /// publishes the host-mode ports from it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<crate::service::Endpoint>,
+    /// The networks the task is on, with its address on each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub networks_attachments: Vec<NetworkAttachment>,
     /// Jobs only: the service's job iteration this task belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_iteration: Option<Version>,

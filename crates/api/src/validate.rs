@@ -64,6 +64,18 @@ pub fn validate_service_spec(spec: &ServiceSpec) -> Result<(), InvalidSpec> {
                 .into(),
         ));
     }
+    if let Some(ep) = &spec.endpoint_spec {
+        let ingress = ep
+            .ports
+            .iter()
+            .any(|p| matches!(p.publish_mode.as_str(), "" | "ingress"));
+        if ep.mode == "dnsrr" && ingress {
+            return Err(InvalidSpec(
+                "EndpointSpec: port published with ingress mode can't be used with dnsrr mode"
+                    .into(),
+            ));
+        }
+    }
     let resources = TaskResources::of(spec.task_template.resources.as_ref());
     crate::resources::validate(&resources.limits).map_err(InvalidSpec)?;
     crate::resources::validate(&resources.reservations).map_err(InvalidSpec)?;

@@ -7,6 +7,7 @@
 //! the injected id source, so tests drive it with a manual clock and sequential ids.
 
 pub mod index;
+pub mod ipam;
 pub mod liveness;
 pub mod orchestrator;
 pub mod placement;
@@ -32,6 +33,7 @@ pub fn reconcile(state: &State, now: Timestamp, ids: &mut dyn IdSource) -> Plan 
     // Failure actions first, so a failing update updates no further slot in this pass.
     update_status::check_failures(state, &tasks, now, &mut plan);
     orchestrator::run(state, &tasks, now, ids, &mut plan);
+    ipam::attach_new_tasks(state, &mut plan);
     scheduler::schedule(state, now, &mut plan);
     reaper::reap(state, &tasks, &mut plan);
     update_status::check_complete(state, &tasks, now, &mut plan);

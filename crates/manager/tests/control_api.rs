@@ -208,3 +208,91 @@ async fn nodes_refuse_demoting_the_last_manager_and_removing_a_live_node() {
     nodes::remove(&m, "w1", true).await.expect("forced");
     assert!(nodes::inspect(&m, "w1").is_err());
 }
+
+#[tokio::test(start_paused = true)]
+async fn networks_get_free_subnets_and_services_a_virtual_ip_on_each() {
+    use shoal_api::network::NetworkCreate;
+    let m = support::swarm().await;
+    let net = |body: serde_json::Value| -> NetworkCreate {
+        serde_json::from_value(body).expect("request")
+    };
+    let a = networks::create(
+        &m,
+        net(serde_json::json!({"Name": "a", "Driver": "overlay"})),
+    )
+    .await
+    .expect("a");
+    let a_net = networks::inspect(&m, &a).expect("inspect");
+    // The ingress network took the pool's first /24.
+    assert_eq!(a_net.ipam.config[0].subnet, "10.0.1.0/24");
+    assert_eq!(a_net.ipam.config[0].gateway, "10.0.1.1");
+
+    let overlapping = net(serde_json::json!({"Name": "b", "Driver": "overlay",
+        "IPAM": {"Config": [{"Subnet": "10.0.1.0/25"}]}}));
+    let e = networks::create(&m, overlapping).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "rpc error: code = InvalidArgument desc = invalid pool request: Pool overlaps with other one on this address space"
+    );
+    let c = networks::create(
+        &m,
+        net(serde_json::json!({"Name": "c", "Driver": "overlay",
+            "IPAM": {"Config": [{"Subnet": "10.50.0.0/16", "IPRange": "10.50.1.0/24",
+                                 "Gateway": "10.50.0.254"}]}})),
+    )
+    .await
+    .expect("c");
+
+    let mut spec = web("api");
+    spec.task_template.networks = Some(
+        serde_json::from_value(serde_json::json!([{"Target": "a"}, {"Target": "c"}]))
+            .expect("attachments"),
+    );
+    spec.endpoint_spec = Some(
+        serde_json::from_value(serde_json::json!({"Ports": [
+            {"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8080}]}))
+        .expect("ports"),
+    );
+    services::create(&m, spec).await.expect("service");
+    let s = services::inspect(&m, "api", false).expect("inspect");
+    let vips: Vec<(String, String)> = s
+        .endpoint
+        .virtual_ips
+        .iter()
+        .map(|v| (v.network_id.clone(), v.addr.clone()))
+        .collect();
+    let ingress = networks::inspect(&m, "ingress").expect("ingress").id;
+    assert_eq!(
+        vips,
+        [
+            (a.clone(), "10.0.1.2/24".to_string()),
+            (c.clone(), "10.50.1.1/16".to_string()),
+            (ingress, "10.0.0.2/24".to_string()),
+        ]
+    );
+
+    // Leaving network c releases that address; the others stay as they were.
+    let mut next = s.spec.clone();
+    next.task_template.networks =
+        Some(serde_json::from_value(serde_json::json!([{"Target": a}])).expect("attachments"));
+    services::update(&m, "api", s.version.index, next, false)
+        .await
+        .expect("update");
+    let after = services::inspect(&m, "api", false).expect("inspect");
+    assert_eq!(after.endpoint.virtual_ips.len(), 2);
+    assert_eq!(after.endpoint.virtual_ips[0], s.endpoint.virtual_ips[0]);
+    assert!(after.endpoint.virtual_ips.iter().all(|v| v.network_id != c));
+
+    let mut dnsrr = web("dns");
+    dnsrr.endpoint_spec = Some(
+        serde_json::from_value(serde_json::json!({"Mode": "dnsrr", "Ports": [
+            {"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8081}]}))
+        .expect("ports"),
+    );
+    let e = services::create(&m, dnsrr).await.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("port published with ingress mode can't be used with dnsrr mode"),
+        "{e}"
+    );
+}

@@ -139,3 +139,45 @@ async fn a_silent_node_is_marked_down_after_three_heartbeat_periods() {
     beating.abort();
     stop_tx.send(true).expect("stop");
 }
+
+#[tokio::test(start_paused = true)]
+async fn tasks_get_an_address_on_each_network_of_their_service() {
+    let m = support::swarm().await;
+    let dispatcher = Arc::new(Dispatcher::new(m.clone(), "127.0.0.1".into()));
+    dispatcher
+        .register("m1", support::description("m1"), "process")
+        .await
+        .expect("register");
+    let (stop_tx, stop) = watch::channel(false);
+    let recon = tokio::spawn(reconciler::run(m.clone(), stop));
+    let req: shoal_api::network::NetworkCreate =
+        serde_json::from_value(serde_json::json!({"Name": "backend", "Driver": "overlay"}))
+            .expect("request");
+    let net = shoal_manager::control::networks::create(&m, req)
+        .await
+        .expect("network");
+    let mut s = spec("db", 2);
+    s.task_template.networks =
+        Some(serde_json::from_value(serde_json::json!([{"Target": "backend"}])).expect("nets"));
+    let id = services::create(&m, s).await.expect("create");
+    support::until(&m, Duration::from_secs(5), "2 tasks", |st| {
+        st.tasks.values().filter(|t| t.service_id == id).count() == 2
+    })
+    .await;
+    let vip = m.read().services[&id].endpoint.virtual_ips[0].addr.clone();
+    let mut addrs: Vec<String> = m
+        .read()
+        .tasks
+        .values()
+        .map(|t| {
+            assert_eq!(t.networks_attachments[0].network.id, net);
+            assert_eq!(t.networks_attachments[0].network.spec.name, "backend");
+            t.networks_attachments[0].addresses[0].clone()
+        })
+        .collect();
+    addrs.sort();
+    assert_eq!(vip, "10.0.1.2/24");
+    assert_eq!(addrs, ["10.0.1.3/24", "10.0.1.4/24"]);
+    stop_tx.send(true).expect("stop");
+    recon.await.expect("reconciler ends");
+}

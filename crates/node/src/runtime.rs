@@ -16,6 +16,7 @@ use shoal_api::{
 };
 use shoal_executor::Executor;
 use shoal_manager::clock::SystemClock;
+use shoal_manager::control::swarm::AddressSettings;
 use shoal_manager::control::ControlError;
 use shoal_manager::error::ManagerError;
 use shoal_manager::fs::write_atomic;
@@ -47,6 +48,14 @@ pub struct InitRequest {
     pub force_new_cluster: bool,
     pub spec: Option<SwarmSpec>,
     pub availability: Option<Availability>,
+    /// `--default-addr-pool` (empty: Swarm's 10.0.0.0/8).
+    pub default_addr_pool: Vec<String>,
+    /// `--default-addr-pool-mask-length` (0: 24).
+    pub subnet_size: u32,
+    /// `--data-path-port` (0: 4789).
+    pub data_path_port: u32,
+    /// `--data-path-addr`: accepted; the data plane does not use it yet.
+    pub data_path_addr: String,
 }
 
 /// What `/info` and the HTTP layer need to know about the local node.
@@ -319,6 +328,8 @@ impl NodeRuntime {
             }
             LocalState::Inactive => {}
         }
+        let addresses =
+            AddressSettings::check(&req.default_addr_pool, req.subnet_size, req.data_path_port)?;
         let dir = self.swarm_dir();
         std::fs::create_dir_all(&dir)
             .map_err(|e| ControlError::Internal(io_err("creating", &dir, e).to_string()))?;
@@ -345,9 +356,9 @@ impl NodeRuntime {
         let cluster = Cluster {
             id: cluster_id,
             spec: req.spec.clone().unwrap_or_default(),
-            default_addr_pool: vec!["10.0.0.0/8".into()],
-            subnet_size: 24,
-            data_path_port: 4789,
+            default_addr_pool: addresses.pools.clone(),
+            subnet_size: addresses.subnet_size,
+            data_path_port: addresses.data_path_port,
             join_tokens: pki.tokens.clone(),
             tls_info: shoal_manager::ca_rotation::root_tls_info(&pki.ca.cert_pem),
             ..Default::default()
@@ -378,7 +389,7 @@ impl NodeRuntime {
             Op::PutRootCa(Box::new(pki.ca.clone())),
             Op::PutCluster(Box::new(cluster)),
             Op::PutNode(Box::new(node)),
-            shoal_manager::control::networks::ingress_op(&shoal_store::State::default()),
+            shoal_manager::control::networks::ingress_op(&addresses.pools, addresses.subnet_size)?,
         ];
         ops.extend(shoal_manager::control::swarm::unlock_key_op(
             None, autolock, false,

@@ -19,6 +19,10 @@ struct InitBody {
     force_new_cluster: bool,
     spec: Option<SwarmSpec>,
     availability: Option<Availability>,
+    default_addr_pool: Vec<String>,
+    subnet_size: u32,
+    data_path_port: u32,
+    data_path_addr: String,
 }
 
 pub async fn init(State(st): State<AppState>, body: Bytes) -> ApiResult<Response> {
@@ -29,6 +33,10 @@ pub async fn init(State(st): State<AppState>, body: Bytes) -> ApiResult<Response
         force_new_cluster: b.force_new_cluster,
         spec: b.spec,
         availability: b.availability,
+        default_addr_pool: b.default_addr_pool,
+        subnet_size: b.subnet_size,
+        data_path_port: b.data_path_port,
+        data_path_addr: b.data_path_addr,
     };
     let node_id = st.runtime.init(req).await?;
     Ok(reply(200, &node_id))

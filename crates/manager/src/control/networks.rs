@@ -6,39 +6,78 @@ use super::filters::Filters;
 use super::{resolve_id, single, ControlError};
 use crate::ids::new_id;
 use crate::manager::Manager;
-use shoal_api::network::{
-    next_subnet, validate_network_create, Ipam, IpamConfig, Network, NetworkCreate,
-};
+use shoal_api::ipv4::Cidr;
+use shoal_api::network::{validate_network_create, IpamConfig, Network, NetworkCreate};
 use shoal_api::ServiceSpec;
+use shoal_core::ipam::{check_requested, next_subnet};
 use shoal_store::{Kind, Op, State};
+use std::net::Ipv4Addr;
 
 /// Docker's network list filters.
 pub const FILTERS: &[&str] = &["name", "id", "label", "driver", "scope", "type", "dangling"];
 
-/// The network `req` asks for, with a free subnet when it names none.
-fn network(st: &State, req: NetworkCreate) -> Network {
-    let used: Vec<String> = st
+/// The default address pools and subnet size of the swarm (Swarm's `10.0.0.0/8` and /24
+/// when it has none).
+pub fn pools_of(st: &State) -> (Vec<String>, u32) {
+    let cluster = st.cluster.as_ref();
+    let pools = cluster
+        .map(|c| c.default_addr_pool.clone())
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| vec![DEFAULT_ADDR_POOL.into()]);
+    let mask = cluster
+        .map(|c| c.subnet_size)
+        .filter(|m| *m > 0)
+        .unwrap_or(DEFAULT_SUBNET_SIZE);
+    (pools, mask)
+}
+
+pub const DEFAULT_ADDR_POOL: &str = "10.0.0.0/8";
+pub const DEFAULT_SUBNET_SIZE: u32 = 24;
+
+/// The network `req` asks for: its requested subnet checked, or the next free subnet of the
+/// swarm's pools. Subnets never overlap.
+pub fn plan_create(
+    st: &State,
+    req: NetworkCreate,
+    pools: &[String],
+    mask: u32,
+    id: String,
+) -> Result<Network, ControlError> {
+    let used: Vec<Cidr> = st
         .networks
         .values()
-        .flat_map(|n| n.ipam.config.iter().map(|c| c.subnet.clone()))
+        .flat_map(|n| n.ipam.config.iter())
+        .filter_map(|c| Cidr::parse(&c.subnet).ok())
         .collect();
     let mut ipam = req.ipam.clone().unwrap_or_default();
     if ipam.driver.is_empty() {
         ipam.driver = "default".into();
     }
-    if ipam.config.iter().all(|c| c.subnet.is_empty()) {
-        if let Some((subnet, gateway)) = next_subnet(&used) {
-            ipam.config = vec![IpamConfig { subnet, gateway }];
+    let requested = ipam
+        .config
+        .first()
+        .filter(|c| !c.subnet.is_empty())
+        .cloned();
+    ipam.config = match requested {
+        Some(cfg) => vec![check_requested(&cfg, &used).map_err(ControlError::invalid)?],
+        None => {
+            let subnet = next_subnet(pools, mask, &used).map_err(ControlError::invalid)?;
+            let gateway = subnet.hosts().next().map(Ipv4Addr::from);
+            vec![IpamConfig {
+                subnet: subnet.to_string(),
+                gateway: gateway.map(|g| g.to_string()).unwrap_or_default(),
+                ..Default::default()
+            }]
         }
-    }
+    };
     let mut options = req.options.clone();
     // Docker shows the VXLAN id an overlay got; one per network, from 4096 as in Swarm.
     options
         .entry("com.docker.network.driver.overlay.vxlanid_list".into())
         .or_insert_with(|| (4096 + st.networks.len()).to_string());
-    Network {
+    Ok(Network {
         name: req.name,
-        id: new_id(),
+        id,
         scope: "swarm".into(),
         driver: "overlay".into(),
         enable_ipv6: req.enable_ipv6,
@@ -49,7 +88,7 @@ fn network(st: &State, req: NetworkCreate) -> Network {
         options,
         labels: req.labels,
         ..Default::default()
-    }
+    })
 }
 
 /// Creates a network; returns its ID.
@@ -62,29 +101,25 @@ pub async fn create(m: &Manager, req: NetworkCreate) -> Result<String, ControlEr
                 "ingress network already exists: remove it first".into(),
             ));
         }
-        network(&st, req)
+        let (pools, mask) = pools_of(&st);
+        plan_create(&st, req, &pools, mask, new_id())?
     };
     let id = net.id.clone();
     single(m.propose(vec![Op::CreateNetwork(Box::new(net))]).await?)?;
     Ok(id)
 }
 
-/// The `ingress` network every swarm starts with (what `swarm init` creates in Docker).
-pub fn ingress_op(st: &State) -> Op {
+/// The `ingress` network every swarm starts with (what `swarm init` creates in Docker): the
+/// first subnet of the swarm's pools.
+pub fn ingress_op(pools: &[String], mask: u32) -> Result<Op, ControlError> {
     let req = NetworkCreate {
         name: "ingress".into(),
         driver: "overlay".into(),
         ingress: true,
-        ipam: Some(Ipam {
-            config: vec![IpamConfig {
-                subnet: "10.0.0.0/24".into(),
-                gateway: "10.0.0.1".into(),
-            }],
-            ..Default::default()
-        }),
         ..Default::default()
     };
-    Op::CreateNetwork(Box::new(network(st, req)))
+    let net = plan_create(&State::default(), req, pools, mask, new_id())?;
+    Ok(Op::CreateNetwork(Box::new(net)))
 }
 
 pub fn matches(f: &Filters, n: &Network) -> bool {

@@ -90,3 +90,98 @@ pub async fn update(
     }
     Ok(())
 }
+
+/// `swarm init`'s address settings, checked: the default address pools
+/// (`--default-addr-pool`), the subnet size carved from them
+/// (`--default-addr-pool-mask-length`) and the VXLAN port (`--data-path-port`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressSettings {
+    pub pools: Vec<String>,
+    pub subnet_size: u32,
+    pub data_path_port: u32,
+}
+
+/// The port VXLAN uses when none is given (IANA's).
+pub const DEFAULT_DATA_PATH_PORT: u32 = 4789;
+
+impl AddressSettings {
+    /// Swarm's defaults for what is unset (empty or 0); refuses a pool that is not an IPv4
+    /// CIDR, pools that overlap, a subnet size outside 16..=28 or shorter than a pool's
+    /// prefix, and a data path port outside 1024..=49151.
+    pub fn check(pools: &[String], subnet_size: u32, port: u32) -> Result<Self, ControlError> {
+        use crate::control::networks::{DEFAULT_ADDR_POOL, DEFAULT_SUBNET_SIZE};
+        let pools: Vec<String> = if pools.is_empty() {
+            vec![DEFAULT_ADDR_POOL.into()]
+        } else {
+            pools.to_vec()
+        };
+        let subnet_size = if subnet_size == 0 {
+            DEFAULT_SUBNET_SIZE
+        } else {
+            subnet_size
+        };
+        let mut parsed: Vec<shoal_api::ipv4::Cidr> = Vec::new();
+        for p in &pools {
+            let c = shoal_api::ipv4::Cidr::parse(p).map_err(ControlError::invalid)?;
+            if let Some(other) = parsed.iter().find(|o| o.overlaps(c)) {
+                return Err(ControlError::invalid(format!(
+                    "invalid default address pool {p}: it overlaps {other}"
+                )));
+            }
+            if u32::from(c.prefix()) > subnet_size {
+                return Err(ControlError::invalid(format!(
+                    "invalid default address pool {p}: its prefix is longer than the subnet size /{subnet_size}"
+                )));
+            }
+            parsed.push(c);
+        }
+        if !(16..=28).contains(&subnet_size) {
+            return Err(ControlError::invalid(format!(
+                "invalid subnet size {subnet_size}: --default-addr-pool-mask-length must be between 16 and 28"
+            )));
+        }
+        let data_path_port = if port == 0 {
+            DEFAULT_DATA_PATH_PORT
+        } else {
+            port
+        };
+        if !(1024..=49151).contains(&data_path_port) {
+            return Err(ControlError::invalid(format!(
+                "data path port {data_path_port} is out of range: it must be between 1024 and 49151"
+            )));
+        }
+        Ok(AddressSettings {
+            pools,
+            subnet_size,
+            data_path_port,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_settings_default_like_swarm_and_refuse_bad_input() {
+        let d = AddressSettings::check(&[], 0, 0).expect("defaults");
+        assert_eq!(
+            (d.pools.as_slice(), d.subnet_size, d.data_path_port),
+            (&["10.0.0.0/8".to_string()][..], 24, 4789)
+        );
+        let pools = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let ok = AddressSettings::check(&pools(&["10.20.0.0/16", "10.30.0.0/16"]), 26, 7777)
+            .expect("custom");
+        assert_eq!((ok.subnet_size, ok.data_path_port), (26, 7777));
+        let err = |p: &[&str], size, port| {
+            AddressSettings::check(&pools(p), size, port)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err(&["10.0.0.0/33"], 0, 0).contains("invalid CIDR address: 10.0.0.0/33"));
+        assert!(err(&["10.0.0.0/8", "10.1.0.0/16"], 0, 0).contains("overlaps"));
+        assert!(err(&[], 30, 0).contains("between 16 and 28"));
+        assert!(err(&["10.0.0.0/25"], 24, 0).contains("prefix is longer"));
+        assert!(err(&[], 0, 80).contains("out of range"));
+    }
+}

@@ -25,7 +25,8 @@ pub async fn swarm() -> Arc<Manager> {
     let ops = vec![
         Op::PutCluster(Box::new(cluster)),
         Op::PutNode(Box::new(node("m1", NodeRole::Manager))),
-        shoal_manager::control::networks::ingress_op(&shoal_store::State::default()),
+        shoal_manager::control::networks::ingress_op(&["10.0.0.0/8".to_string()], 24)
+            .expect("ingress"),
     ];
     for r in m.propose(ops).await.expect("seed") {
         r.expect("seed op");

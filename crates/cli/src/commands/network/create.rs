@@ -51,6 +51,9 @@ pub struct CreateArgs {
     /// Subnet in CIDR format that represents a network segment
     #[arg(long = "subnet", value_name = "strings")]
     pub subnets: Vec<String>,
+    /// Allocate container ip from a sub-range
+    #[arg(long = "ip-range", value_name = "strings")]
+    pub ip_ranges: Vec<String>,
     /// IPv4 or IPv6 Gateway for the master subnet
     #[arg(long = "gateway", value_name = "strings")]
     pub gateways: Vec<String>,
@@ -73,6 +76,7 @@ impl Default for CreateArgs {
             ipam_driver: "default".into(),
             ipam_opts: vec![],
             subnets: vec![],
+            ip_ranges: vec![],
             gateways: vec![],
             args: vec![],
         }
@@ -147,14 +151,15 @@ fn subnet_matches(subnet: &str, data: &str) -> Result<bool, String> {
     Ok(contains(net, bits, ip))
 }
 
-/// docker's `consolidateIpam` for subnets and gateways: no overlapping subnets, every
-/// gateway inside exactly one of them, at most one gateway per subnet. The configs keep
-/// the order the subnets were given in.
+/// docker's `consolidateIpam` for subnets, ranges and gateways: no overlapping subnets,
+/// every range and gateway inside exactly one of them, at most one of each per subnet. The
+/// configs keep the order the subnets were given in.
 pub fn consolidate_ipam(
     subnets: &[String],
+    ranges: &[String],
     gateways: &[String],
 ) -> Result<Vec<IpamConfig>, String> {
-    if subnets.len() < gateways.len() {
+    if subnets.len() < ranges.len() || subnets.len() < gateways.len() {
         return Err("every ip-range or gateway must have a corresponding subnet".into());
     }
     let mut configs: Vec<IpamConfig> = Vec::new();
@@ -166,8 +171,27 @@ pub fn consolidate_ipam(
         }
         configs.push(IpamConfig {
             subnet: s.clone(),
-            gateway: String::new(),
+            ..Default::default()
         });
+    }
+    for r in ranges {
+        let mut matched = false;
+        for c in configs.iter_mut() {
+            if !subnet_matches(&c.subnet, r)? {
+                continue;
+            }
+            if !c.ip_range.is_empty() {
+                return Err(format!(
+                    "cannot configure multiple ranges ({r}, {}) on the same subnet ({})",
+                    c.ip_range, c.subnet
+                ));
+            }
+            c.ip_range = r.clone();
+            matched = true;
+        }
+        if !matched {
+            return Err(format!("no matching subnet for range {r}"));
+        }
     }
     for g in gateways {
         let mut matched = false;
@@ -196,8 +220,9 @@ pub fn request(name: &str, args: &CreateArgs) -> crate::commands::CliResult<Netw
     let p = FlagParser { usage: &USAGE };
     let labels = p.each("--label", &args.labels, validate_label)?;
     let subnets = string_slice("--subnet", &args.subnets)?;
+    let ranges = string_slice("--ip-range", &args.ip_ranges)?;
     let gateways = string_slice("--gateway", &args.gateways)?;
-    let config = consolidate_ipam(&subnets, &gateways).map_err(anyhow::Error::msg)?;
+    let config = consolidate_ipam(&subnets, &ranges, &gateways).map_err(anyhow::Error::msg)?;
     Ok(NetworkCreate {
         name: name.to_string(),
         driver: args.driver.clone(),

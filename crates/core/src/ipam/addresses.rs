@@ -1,0 +1,163 @@
+//! Addresses on networks: what is in use (gateways, services' virtual IPs, the addresses of
+//! tasks that have not ended), and the lowest free one for a new task or service.
+
+use crate::plan::Plan;
+use shoal_api::ipv4::{addr_of, Cidr};
+use shoal_api::network::Network;
+use shoal_api::{
+    AttachedNetwork, AttachedNetworkSpec, EndpointSpec, EndpointVirtualIp, NetworkAttachment,
+    Service, TaskSpec,
+};
+use shoal_store::State;
+use std::collections::{BTreeSet, HashMap};
+
+/// Addresses taken on each network (by network ID).
+#[derive(Debug, Default, Clone)]
+pub struct InUse {
+    taken: HashMap<String, BTreeSet<u32>>,
+}
+
+/// A network's subnet and the part of it addresses come from.
+fn pool_of(net: &Network) -> Option<(Cidr, Cidr)> {
+    let cfg = net.ipam.config.first()?;
+    let subnet = Cidr::parse(&cfg.subnet).ok()?;
+    let range = Cidr::parse(&cfg.ip_range).unwrap_or(subnet);
+    Some((subnet, range))
+}
+
+impl InUse {
+    /// What the state holds now. A service's virtual IPs are its own until it is removed; a
+    /// task's addresses until it has ended.
+    pub fn of(st: &State) -> InUse {
+        let mut u = InUse::default();
+        for net in st.networks.values() {
+            let gateway = net.ipam.config.first().and_then(|c| addr_of(&c.gateway));
+            u.taken.entry(net.id.clone()).or_default().extend(gateway);
+        }
+        for s in st.services.values() {
+            for vip in &s.endpoint.virtual_ips {
+                u.take(&vip.network_id, &vip.addr);
+            }
+        }
+        for t in st.tasks.values().filter(|t| !t.status.state.is_terminal()) {
+            for a in &t.networks_attachments {
+                for addr in &a.addresses {
+                    u.take(&a.network.id, addr);
+                }
+            }
+        }
+        u
+    }
+
+    fn take(&mut self, network_id: &str, addr: &str) {
+        if let Some(a) = addr_of(addr) {
+            self.taken
+                .entry(network_id.to_string())
+                .or_default()
+                .insert(a);
+        }
+    }
+
+    /// The lowest free address of `net` (in its IP range, if it has one), now taken,
+    /// written with the subnet's prefix (`10.0.1.5/24`).
+    pub fn allocate(&mut self, net: &Network) -> Result<String, String> {
+        let (subnet, range) = pool_of(net)
+            .ok_or_else(|| format!("network {} has no subnet to give addresses from", net.name))?;
+        let taken = self.taken.entry(net.id.clone()).or_default();
+        // The subnet's own network and broadcast addresses are never given, even when the
+        // range starts or ends on them.
+        let hosts = subnet.host_range();
+        let free = range
+            .hosts()
+            .filter(|a| hosts.contains(a))
+            .find(|a| !taken.contains(a))
+            .ok_or_else(|| {
+                format!(
+                    "no available IPv4 addresses on this network's address pools: {} ({})",
+                    net.name, net.id
+                )
+            })?;
+        taken.insert(free);
+        Ok(subnet.with_prefix(free))
+    }
+}
+
+/// The networks a service's tasks join: those its task template names (by ID, as stored),
+/// and `ingress` when it publishes a port in ingress mode.
+pub fn task_networks<'s>(
+    st: &'s State,
+    spec: &TaskSpec,
+    endpoint: Option<&EndpointSpec>,
+) -> Vec<&'s Network> {
+    let mut out: Vec<&Network> = spec
+        .networks
+        .iter()
+        .flatten()
+        .filter_map(|n| st.networks.get(&n.target))
+        .collect();
+    let ingress_ports = endpoint.is_some_and(|e| {
+        e.ports
+            .iter()
+            .any(|p| matches!(p.publish_mode.as_str(), "" | "ingress"))
+    });
+    if ingress_ports {
+        out.extend(st.networks.values().find(|n| n.ingress));
+    }
+    out.dedup_by(|a, b| a.id == b.id);
+    out
+}
+
+/// A service's virtual IPs after a create or update: one per network its tasks join
+/// (endpoint mode `vip`; none with `dnsrr`), keeping the ones it already had on networks it
+/// stays on.
+pub fn service_vips(
+    st: &State,
+    in_use: &mut InUse,
+    service: &Service,
+    had: &[EndpointVirtualIp],
+) -> Result<Vec<EndpointVirtualIp>, String> {
+    let endpoint = service.spec.endpoint_spec.as_ref();
+    if endpoint.is_some_and(|e| e.mode == "dnsrr") {
+        return Ok(Vec::new());
+    }
+    task_networks(st, &service.spec.task_template, endpoint)
+        .into_iter()
+        .map(|net| match had.iter().find(|v| v.network_id == net.id) {
+            Some(kept) => Ok(kept.clone()),
+            None => Ok(EndpointVirtualIp {
+                network_id: net.id.clone(),
+                addr: in_use.allocate(net)?,
+            }),
+        })
+        .collect()
+}
+
+/// Gives each task created in this pass an address on each network it joins. A task that
+/// cannot get one is not created in this pass (the orchestrator asks again in the next).
+pub fn attach_new_tasks(st: &State, plan: &mut Plan) {
+    if st.networks.is_empty() {
+        return;
+    }
+    let mut in_use = InUse::of(st);
+    plan.new_tasks.retain_mut(|task| {
+        let endpoint = task.endpoint.as_ref().map(|e| &e.spec);
+        let mut attachments = Vec::new();
+        for net in task_networks(st, &task.spec, endpoint) {
+            match in_use.allocate(net) {
+                Ok(addr) => attachments.push(NetworkAttachment {
+                    network: AttachedNetwork {
+                        id: net.id.clone(),
+                        spec: AttachedNetworkSpec {
+                            name: net.name.clone(),
+                            labels: net.labels.clone(),
+                        },
+                    },
+                    addresses: vec![addr],
+                }),
+                Err(_) => return false,
+            }
+        }
+        task.networks_attachments = attachments;
+        true
+    });
+}
