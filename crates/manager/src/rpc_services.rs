@@ -12,6 +12,15 @@ use std::sync::Arc;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
+/// A dispatcher refusal as gRPC says it: an unknown node is not found, the rest is
+/// unavailable (the agent retries, or fails over to another manager).
+fn dispatch_status(e: crate::error::DispatchError) -> Status {
+    match e {
+        crate::error::DispatchError::UnknownNode(_) => Status::not_found(e.to_string()),
+        crate::error::DispatchError::Unavailable(_) => Status::unavailable(e.to_string()),
+    }
+}
+
 fn status_of(e: ControlError) -> Status {
     match e {
         ControlError::NotFound(m) => Status::not_found(m),
@@ -289,7 +298,7 @@ impl pb::dispatcher_server::Dispatcher for DispatcherService {
             .dispatcher
             .heartbeat(&req.get_ref().node_id)
             .await
-            .map_err(|e| Status::not_found(e.to_string()))?;
+            .map_err(dispatch_status)?;
         Ok(Response::new(pb::HeartbeatResponse {
             period_nanos: period.as_nanos() as i64,
         }))
