@@ -296,3 +296,56 @@ async fn networks_get_free_subnets_and_services_a_virtual_ip_on_each() {
         "{e}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn published_ports_get_numbers_and_are_not_published_twice() {
+    let m = support::swarm().await;
+    let with_ports = |name: &str, ports: serde_json::Value| {
+        let mut s = web(name);
+        s.endpoint_spec =
+            Some(serde_json::from_value(serde_json::json!({ "Ports": ports })).expect("ports"));
+        s
+    };
+    services::create(
+        &m,
+        with_ports(
+            "a",
+            serde_json::json!([{"Protocol": "tcp", "TargetPort": 80}]),
+        ),
+    )
+    .await
+    .expect("a");
+    let a = services::inspect(&m, "a", false).expect("a");
+    assert_eq!(a.endpoint.ports[0].published_port, Some(30000));
+    // A scale keeps the number.
+    let mut scaled = a.spec.clone();
+    scaled.mode = ServiceMode::replicated(5);
+    services::update(&m, "a", a.version.index, scaled, false)
+        .await
+        .expect("scale");
+    let a = services::inspect(&m, "a", false).expect("a");
+    assert_eq!(a.endpoint.ports[0].published_port, Some(30000));
+
+    let b_ports =
+        serde_json::json!([{"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 30000}]);
+    let e = services::create(&m, with_ports("b", b_ports))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "rpc error: code = InvalidArgument desc = port '30000' is already in use by service 'a' ({}) as an ingress port",
+            a.id
+        )
+    );
+    // The same number over UDP, or in host mode, is not the same ingress port.
+    let udp = serde_json::json!([{"Protocol": "udp", "TargetPort": 53, "PublishedPort": 30000}]);
+    services::create(&m, with_ports("c", udp))
+        .await
+        .expect("udp");
+    let host = serde_json::json!([{"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 30000,
+                                    "PublishMode": "host"}]);
+    services::create(&m, with_ports("d", host))
+        .await
+        .expect("host mode");
+}

@@ -109,6 +109,29 @@ fn custom_pools_networks_virtual_ips_and_task_addresses() {
     addrs.sort();
     assert_eq!(addrs, ["10.20.0.67/26", "10.20.0.68/26"]);
 
+    // A port published without a number gets one from 30000-32767; a taken one is refused.
+    d.docker_ok(&[
+        "service", "create", "-d", "--name", "pub", "-p", "80", "busybox", "sleep", "100000",
+    ]);
+    let ports = d.docker_ok(&[
+        "service",
+        "ls",
+        "--filter",
+        "name=pub",
+        "--format",
+        "{{.Ports}}",
+    ]);
+    assert_eq!(ports.trim(), "*:30000->80/tcp");
+    let out = d.docker(&[
+        "service", "create", "-d", "--name", "pub2", "-p", "30000:80", "busybox", "sleep", "1",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("port '30000' is already in use by service 'pub'"),
+        "{err}"
+    );
+
     let out = d.docker(&["swarm", "leave", "--force"]);
     assert!(out.status.success());
     let out = d.docker(&["swarm", "init", "--data-path-port", "80"]);

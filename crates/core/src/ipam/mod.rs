@@ -1,4 +1,5 @@
-//! The allocator: addresses for networks, services and tasks, decided from the state alone.
+//! The allocator: addresses for networks, services and tasks, and published port numbers,
+//! decided from the state alone.
 //!
 //! Nothing is recorded besides the addresses on the objects themselves (a network's IPAM
 //! config, a service's `Endpoint.VirtualIPs`, a task's `NetworksAttachments`): what is in use
@@ -7,6 +8,8 @@
 
 pub mod addresses;
 pub mod pools;
+pub mod ports;
 
 pub use addresses::{attach_new_tasks, service_vips, task_networks, InUse};
 pub use pools::{check_requested, next_subnet};
+pub use ports::{publish, DYNAMIC_PORTS};

@@ -8,7 +8,7 @@ use shoal_api::defaults::with_defaults;
 use shoal_api::ids::IdSource;
 use shoal_api::validate::{validate_mode_change, validate_service_spec};
 use shoal_api::{Endpoint, Service, ServiceSpec, Timestamp};
-use shoal_core::ipam::{service_vips, InUse};
+use shoal_core::ipam::{publish, service_vips, InUse};
 use shoal_store::{Kind, Op, State};
 
 pub const FILTERS: &[&str] = &["name", "id", "label", "mode", "runtime"];
@@ -39,6 +39,7 @@ pub fn plan_create(
         ..Default::default()
     };
     service.start_job(now);
+    service.endpoint.ports = publish(st, &service, &[]).map_err(ControlError::invalid)?;
     service.endpoint.virtual_ips =
         service_vips(st, &mut InUse::of(st), &service, &[]).map_err(ControlError::invalid)?;
     Ok(service)
@@ -131,6 +132,8 @@ pub fn plan_update(
         next.spec = spec;
     }
     next.start_update(&current.spec, rollback, now);
+    next.endpoint.ports =
+        publish(st, &next, &current.endpoint.ports).map_err(ControlError::invalid)?;
     next.endpoint.virtual_ips =
         service_vips(st, &mut InUse::of(st), &next, &current.endpoint.virtual_ips)
             .map_err(ControlError::invalid)?;
