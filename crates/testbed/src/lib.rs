@@ -8,7 +8,7 @@
 //!   kill -9, SIGTERM, restart, optionally inside a network namespace.
 //! * [`drive`]: test conveniences on a daemon (docker and shoal CLIs, asserting helpers).
 //! * [`bed`]: the multi-node test bed, one network namespace per node, links that can be
-//!   cut and healed.
+//!   cut and healed, optionally a Docker Engine per node.
 //! * [`prereq`]: Docker and network-namespace prerequisites; skip outside CI, fail in CI.
 //! * [`procs`]: processes read from `/proc`; [`wait`]: deadline polls.
 
@@ -22,13 +22,15 @@ pub mod prereq;
 pub mod procs;
 pub mod wait;
 
+pub use bed::engine::Engine;
 pub use bed::swarm::{node_states, nodes_json};
 pub use bed::{Node, TestBed};
 pub use client::{urlencode, Api, Endpoint, Reply};
 pub use daemon::{Daemon, Launch};
 pub use drive::{free_port, output_text, rows, shoal_bin, TEST_IMAGE};
 pub use prereq::{
-    engine_available, ensure_test_image, notice, skip_without_docker, skip_without_netns,
+    engine_available, ensure_test_image, notice, skip_without_docker, skip_without_engines,
+    skip_without_netns,
 };
 pub use procs::count_processes;
 pub use wait::wait_for;

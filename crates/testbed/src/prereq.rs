@@ -1,4 +1,5 @@
-//! Prerequisites of tests: a Docker Engine, network namespaces, the busybox test image.
+//! Prerequisites of tests: a Docker Engine, network namespaces, engines per node, the
+//! busybox test image.
 //!
 //! The rule, in one place: a test whose prerequisite is missing skips with a printed reason
 //! on a developer's machine, and fails loudly when `CI=true` (or `CI=1`), saying what is
@@ -61,6 +62,26 @@ pub fn skip_without_netns(test: &str) -> bool {
             "run the tests as root with iproute2 installed (`apt-get install iproute2`; \
              `ip netns add x` must work) and SHOAL_TESTBED_NETNS unset",
         )
+}
+
+/// For tests on a bed whose nodes have engines of their own: true when they must skip
+/// (outside CI only). Needs network namespaces, `dockerd`, `nsenter` and `unshare`, and the
+/// machine's engine (the test image is copied from it).
+pub fn skip_without_engines(test: &str) -> bool {
+    if skip_without_netns(test) || skip_without_docker(test) {
+        return true;
+    }
+    match crate::bed::engine::engine_tools_available() {
+        Ok(()) => false,
+        Err(e) => missing(
+            test,
+            "dockerd, nsenter and unshare to start an engine per node",
+            &format!(
+                "{e}: install Docker Engine (`apt-get install docker.io`, which brings dockerd \
+                 and containerd) and util-linux (nsenter, unshare)"
+            ),
+        ),
+    }
 }
 
 /// Builds the busybox test image if missing (no registry is reachable here); panics when

@@ -11,7 +11,9 @@ pub use shoal_testbed::{
 
 pub mod testbed {
     //! The network-namespace test bed.
-    pub use shoal_testbed::{node_states, nodes_json, skip_without_netns, TestBed};
+    pub use shoal_testbed::{
+        node_states, nodes_json, skip_without_engines, skip_without_netns, Engine, TestBed,
+    };
 }
 
 pub const SHOAL: &str = env!("CARGO_BIN_EXE_shoal");

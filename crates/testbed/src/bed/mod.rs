@@ -30,8 +30,14 @@
 //! there and tests needing them skip, or fail in CI
 //! ([`skip_without_netns`](crate::prereq::skip_without_netns)).
 //!
+//! A node may have a Docker Engine of its own ([`engine`]): a `dockerd` in its namespace,
+//! its daemon then runs with `--executor docker` against it, and cutting the node's link
+//! cuts its containers' traffic too ([`TestBed::add_with_engine`],
+//! [`TestBed::swarm_with_engines`]).
+//!
 //! Forming a swarm on a bed is in [`swarm`].
 
+pub mod engine;
 mod net;
 pub mod swarm;
 
@@ -41,6 +47,7 @@ use crate::daemon::{Daemon, Launch};
 use crate::drive::shoal_bin;
 use crate::notice::notice;
 use crate::procs::{cmdline, copy_dir, count_processes, descendants};
+use engine::Engine;
 use net::{ip, ip_ok, netns_pids, PREFIX};
 use std::ops::{Deref, Index};
 use std::path::{Path, PathBuf};
@@ -51,6 +58,9 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// One node of a test bed: a daemon, its namespace and address.
 pub struct Node {
+    /// Its own Docker Engine, if it has one (declared first: dropped, hence stopped, before
+    /// the daemon's directory goes).
+    engine: Option<Engine>,
     pub daemon: Daemon,
     /// 1-based position in the bed; the last byte of its address.
     pub index: usize,
@@ -70,6 +80,11 @@ impl Deref for Node {
 }
 
 impl Node {
+    /// Its own Docker Engine ([`TestBed::add_with_engine`]).
+    pub fn engine(&self) -> Option<&Engine> {
+        self.engine.as_ref()
+    }
+
     /// The node's RPC address, `ip:port`.
     pub fn addr(&self) -> String {
         format!("{}:{}", self.ip, self.port)
@@ -138,6 +153,22 @@ impl TestBed {
 
     /// Adds a node with its own namespace and address and starts its daemon (not in a swarm).
     pub fn add(&mut self, hostname: &str) -> &Node {
+        self.add_node(hostname, false)
+    }
+
+    /// Adds a node like [`add`](Self::add) with a Docker Engine of its own in its namespace
+    /// (the test image loaded into it); its daemon runs with `--executor docker` against
+    /// that engine. Needs network namespaces
+    /// ([`skip_without_engines`](crate::prereq::skip_without_engines)).
+    pub fn add_with_engine(&mut self, hostname: &str) -> &Node {
+        assert!(
+            self.netns,
+            "a node's own engine needs network namespaces (see prereq::skip_without_engines)"
+        );
+        self.add_node(hostname, true)
+    }
+
+    fn add_node(&mut self, hostname: &str, with_engine: bool) -> &Node {
         assert!(
             !self.nodes.iter().any(|n| n.hostname == hostname),
             "{hostname} twice"
@@ -156,6 +187,16 @@ impl TestBed {
             (None, addr, port)
         };
         let mut launch = Launch::new(shoal_bin()).hostname(hostname);
+        let engine = if with_engine {
+            let e = Engine::prepare(&format!("{PREFIX}{hostname}-engine-"))
+                .unwrap_or_else(|e| panic!("{hostname}: {e:#}"));
+            launch = launch
+                .executor("docker")
+                .args(&["--docker-host".to_string(), e.host()]);
+            Some(e)
+        } else {
+            None
+        };
         launch.netns = ns.clone();
         launch.dir_prefix = format!("{PREFIX}{hostname}-");
         // The bed kills its daemons and prints their logs itself.
@@ -166,6 +207,7 @@ impl TestBed {
             .unwrap_or_else(|e| panic!("{hostname}: {e:#}"));
         // Registered first, so that Drop cleans up whatever step below fails.
         self.nodes.push(Node {
+            engine,
             daemon,
             index,
             ns: ns.clone(),
@@ -189,6 +231,11 @@ impl TestBed {
             ip_ok(&["-n", ns, "link", "set", "eth0", "up"]);
         }
         let last = self.nodes.len() - 1;
+        if let (Some(e), Some(ns)) = (&mut self.nodes[last].engine, &ns) {
+            if let Err(err) = e.start(ns) {
+                panic!("{hostname}'s engine: {err:#}");
+            }
+        }
         self.nodes[last].spawn();
         &self.nodes[last]
     }
@@ -307,6 +354,9 @@ impl TestBed {
                 n.ns.as_deref().unwrap_or("root netns"),
                 n.log_tail(60)
             );
+            if let Some(e) = &n.engine {
+                eprintln!("{}", e.log_tail(30));
+            }
         }
     }
 }
@@ -325,6 +375,12 @@ impl Drop for TestBed {
             self.dump_logs();
         }
         self.kill_all();
+        // Engines next: their processes are no leak.
+        for n in &mut self.nodes {
+            if let Some(e) = &mut n.engine {
+                e.stop();
+            }
+        }
         if !self.netns {
             return;
         }

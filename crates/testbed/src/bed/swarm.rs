@@ -49,11 +49,25 @@ impl TestBed {
     /// A bed with managers m1..mM (m1 inits, the others join through it) and workers
     /// w1..wW, all ready, every manager reachable.
     pub fn swarm(managers: usize, workers: usize) -> TestBed {
+        Self::swarm_of(managers, workers, false)
+    }
+
+    /// Like [`swarm`](Self::swarm), every node with a Docker Engine of its own
+    /// ([`add_with_engine`](Self::add_with_engine)).
+    pub fn swarm_with_engines(managers: usize, workers: usize) -> TestBed {
+        Self::swarm_of(managers, workers, true)
+    }
+
+    fn swarm_of(managers: usize, workers: usize, engines: bool) -> TestBed {
         let mut bed = TestBed::new();
         let ms: Vec<String> = (1..=managers).map(|i| format!("m{i}")).collect();
         let ws: Vec<String> = (1..=workers).map(|i| format!("w{i}")).collect();
         for h in ms.iter().chain(&ws) {
-            bed.add(h);
+            if engines {
+                bed.add_with_engine(h);
+            } else {
+                bed.add(h);
+            }
         }
         bed.init("m1");
         for h in &ms[1..] {
