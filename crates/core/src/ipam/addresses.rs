@@ -135,7 +135,11 @@ pub fn service_vips(
 /// Gives each task created in this pass an address on each network it joins. A task that
 /// cannot get one is not created in this pass (the orchestrator asks again in the next).
 pub fn attach_new_tasks(st: &State, plan: &mut Plan) {
-    if st.networks.is_empty() {
+    // Most passes create no task on a network: skip the walk over the whole state then.
+    let needs_address = |t: &shoal_api::Task| {
+        !task_networks(st, &t.spec, t.endpoint.as_ref().map(|e| &e.spec)).is_empty()
+    };
+    if !plan.new_tasks.iter().any(needs_address) {
         return;
     }
     let mut in_use = InUse::of(st);
