@@ -818,7 +818,11 @@ fn a_backup_restored_with_force_new_cluster_brings_services_and_the_worker_back(
     };
     create(&bed["m3"], lost);
     converged(&bed, &MANAGERS, &[web, api, lost], true);
-    assert_eq!(bed.count_processes_on("w1", &["sleep", lost.arg]), 1);
+    // At least one on w1, so that the worker's clean-up below is exercised. Not exactly one:
+    // the spread depends on which nodes the leader holds ready at that moment, and a just
+    // restarted manager can be marked down for a few seconds (it serves node RPC only after
+    // its catch-up wait; see docs/architecture.md), which is not what this test is about.
+    assert!(bed.count_processes_on("w1", &["sleep", lost.arg]) >= 1);
 
     // The disaster: every manager dies and loses its data; m1 gets the backup back, on the
     // same address, and alone has no quorum until forced.
