@@ -8,13 +8,12 @@
 //! module ([`cluster`], [`ca`], [`nodes`], [`services`], [`secrets`], [`configs`],
 //! [`networks`], [`tasks`]), and [`restore`] replaces the whole state.
 
+mod blobs;
 mod ca;
 mod cluster;
-mod configs;
 mod networks;
 mod nodes;
 mod restore;
-mod secrets;
 mod services;
 mod tasks;
 
@@ -86,20 +85,20 @@ fn apply_op(state: &mut State, at: At, op: &Op) -> Result<(), StoreError> {
             services::set_update_status(state, at, id, status)
         }
         Op::DeleteService { id } => services::delete(state, id),
-        Op::CreateSecret(s) => secrets::create(state, at, s),
+        Op::CreateSecret(s) => secrets(state).create(at, s),
         Op::UpdateSecret {
             id,
             labels,
             expected_version,
-        } => secrets::update(state, at, id, labels, *expected_version),
-        Op::DeleteSecret { id } => secrets::delete(state, id),
-        Op::CreateConfig(c) => configs::create(state, at, c),
+        } => secrets(state).update(at, id, labels, *expected_version),
+        Op::DeleteSecret { id } => secrets(state).delete(id),
+        Op::CreateConfig(c) => configs(state).create(at, c),
         Op::UpdateConfig {
             id,
             labels,
             expected_version,
-        } => configs::update(state, at, id, labels, *expected_version),
-        Op::DeleteConfig { id } => configs::delete(state, id),
+        } => configs(state).update(at, id, labels, *expected_version),
+        Op::DeleteConfig { id } => configs(state).delete(id),
         Op::CreateNetwork(n) => networks::create(state, at, n),
         Op::DeleteNetwork { id } => networks::delete(state, id),
         Op::CreateTask(t) => tasks::create(state, at, t),
@@ -115,6 +114,20 @@ fn apply_op(state: &mut State, at: At, op: &Op) -> Result<(), StoreError> {
 }
 
 /// Applies `op` alone, committed at `index` with `index` as its clock.
+fn secrets(state: &mut State) -> blobs::Blobs<'_> {
+    blobs::Blobs {
+        objects: &mut state.secrets,
+        word: "secret",
+    }
+}
+
+fn configs(state: &mut State) -> blobs::Blobs<'_> {
+    blobs::Blobs {
+        objects: &mut state.configs,
+        word: "config",
+    }
+}
+
 #[cfg(test)]
 fn apply_one(state: &mut State, index: u64, op: Op) -> Result<u64, StoreError> {
     apply_batch(state, index, &Batch::new(Timestamp(index as i64), vec![op])).remove(0)
