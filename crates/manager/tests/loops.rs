@@ -27,8 +27,13 @@ fn running(st: &shoal_store::State, service: &str) -> usize {
         .count()
 }
 
-#[tokio::test(start_paused = true)]
-async fn the_reconciler_places_tasks_and_replaces_a_failed_one_after_its_back_off() {
+/// A swarm of one whose node has registered, with its reconciler running.
+async fn reconciling() -> (
+    Arc<shoal_manager::Manager>,
+    Arc<Dispatcher>,
+    watch::Sender<bool>,
+    tokio::task::JoinHandle<()>,
+) {
     let m = support::swarm().await;
     let dispatcher = Arc::new(Dispatcher::new(m.clone(), "127.0.0.1".into()));
     dispatcher
@@ -37,6 +42,12 @@ async fn the_reconciler_places_tasks_and_replaces_a_failed_one_after_its_back_of
         .expect("register");
     let (stop_tx, stop) = watch::channel(false);
     let recon = tokio::spawn(reconciler::run(m.clone(), stop));
+    (m, dispatcher, stop_tx, recon)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_reconciler_places_tasks_and_replaces_a_failed_one_after_its_back_off() {
+    let (m, dispatcher, stop_tx, recon) = reconciling().await;
 
     let id = services::create(&m, spec("web", 3)).await.expect("create");
     support::until(&m, Duration::from_secs(5), "3 assigned tasks", |st| {
@@ -142,14 +153,7 @@ async fn a_silent_node_is_marked_down_after_three_heartbeat_periods() {
 
 #[tokio::test(start_paused = true)]
 async fn tasks_get_an_address_on_each_network_of_their_service() {
-    let m = support::swarm().await;
-    let dispatcher = Arc::new(Dispatcher::new(m.clone(), "127.0.0.1".into()));
-    dispatcher
-        .register("m1", support::description("m1"), "process")
-        .await
-        .expect("register");
-    let (stop_tx, stop) = watch::channel(false);
-    let recon = tokio::spawn(reconciler::run(m.clone(), stop));
+    let (m, _dispatcher, stop_tx, recon) = reconciling().await;
     let req: shoal_api::network::NetworkCreate =
         serde_json::from_value(serde_json::json!({"Name": "backend", "Driver": "overlay"}))
             .expect("request");

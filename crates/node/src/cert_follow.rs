@@ -81,12 +81,7 @@ pub(crate) async fn follow_local(
                 }
             }
         }
-        let timer = async {
-            match wait {
-                Some(d) => tokio::time::sleep(d).await,
-                None => std::future::pending().await,
-            }
-        };
+        let timer = sleep_or_wait_forever(wait);
         tokio::select! {
             changed = changes.changed() => if changed.is_err() { return },
             _ = timer => {}
@@ -124,12 +119,7 @@ pub(crate) async fn follow_remote(
                 }
             }
         }
-        let timer = async {
-            match wait {
-                Some(d) => tokio::time::sleep(d).await,
-                None => std::future::pending().await,
-            }
-        };
+        let timer = sleep_or_wait_forever(wait);
         tokio::select! {
             changed = roots.changed() => if changed.is_err() { return },
             _ = timer => {}
@@ -138,5 +128,13 @@ pub(crate) async fn follow_remote(
         if *stop.borrow() {
             return;
         }
+    }
+}
+
+/// Sleeps for `wait`, or never returns when there is nothing to retry.
+async fn sleep_or_wait_forever(wait: Option<std::time::Duration>) {
+    match wait {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
     }
 }
