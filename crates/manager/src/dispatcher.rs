@@ -7,8 +7,8 @@ use crate::manager::Manager;
 use shoal_api::logs::{LogMessage, NodeLogSubscription};
 use shoal_api::Timestamp;
 use shoal_api::{Assignments, StatusUpdate};
-use shoal_api::{NodeDescription, NodeState, NodeStatus, TaskState};
-use shoal_store::Op;
+use shoal_api::{NodeDescription, NodeState, NodeStatus, Task, TaskState};
+use shoal_store::{Op, State};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -121,20 +121,29 @@ impl Dispatcher {
     }
 }
 
-/// The tasks a node must know about: placed on it and not yet deleted.
-fn assigned(manager: &Manager, node_id: &str) -> Assignments {
-    let st = manager.read();
-    st.tasks
-        .values()
-        .filter(|t| t.node_id == node_id && t.status.state >= TaskState::Assigned)
-        .map(|t| crate::control::references::assignment(&st, t))
-        .collect()
+/// Whether `t` is one of the tasks `node_id` must know about: placed on it and not yet
+/// deleted.
+fn is_assigned(t: &Task, node_id: &str) -> bool {
+    t.node_id == node_id && t.status.state >= TaskState::Assigned
 }
 
 /// What makes an assignment set different for the agent: membership and desired states.
-fn fingerprint(set: &Assignments) -> Vec<(String, TaskState)> {
-    set.iter()
-        .map(|a| (a.task.id.clone(), a.task.desired_state))
+/// Read from the state without copying a task, since it is checked on every change.
+fn fingerprint(st: &State, node_id: &str) -> Vec<(String, TaskState)> {
+    st.tasks
+        .values()
+        .filter(|t| is_assigned(t, node_id))
+        .map(|t| (t.id.clone(), t.desired_state))
+        .collect()
+}
+
+/// The node's assignments, each task with its secrets' and configs' data: built only when
+/// the fingerprint changed.
+fn assigned(st: &State, node_id: &str) -> Assignments {
+    st.tasks
+        .values()
+        .filter(|t| is_assigned(t, node_id))
+        .map(|t| crate::control::references::assignment(st, t))
         .collect()
 }
 
@@ -242,9 +251,13 @@ impl Dispatcher {
             let mut last = None;
             loop {
                 changes.borrow_and_update();
-                let set = assigned(&manager, &node_id);
-                let fp = fingerprint(&set);
-                if last.as_ref() != Some(&fp) {
+                let (fp, set) = {
+                    let st = manager.read();
+                    let fp = fingerprint(&st, &node_id);
+                    let set = (last.as_ref() != Some(&fp)).then(|| assigned(&st, &node_id));
+                    (fp, set)
+                };
+                if let Some(set) = set {
                     if tx.send(set).await.is_err() {
                         return;
                     }
