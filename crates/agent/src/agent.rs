@@ -26,6 +26,9 @@ pub struct AgentConfig {
     pub engine_labels: HashMap<String, String>,
     pub executor: Arc<dyn Executor>,
     pub dispatcher: Arc<dyn DispatcherApi>,
+    /// Programs the node's networking from its views; `None`: the node leaves networking to
+    /// the executor's defaults.
+    pub data_plane: Option<Arc<dyn crate::DataPlane>>,
 }
 
 pub struct Agent;
@@ -128,6 +131,13 @@ impl Agent {
             cfg.dispatcher.clone(),
             cfg.node_id.clone(),
         ));
+        let views = cfg.data_plane.clone().map(|plane| {
+            tokio::spawn(crate::data_plane::view_loop(
+                cfg.dispatcher.clone(),
+                cfg.node_id.clone(),
+                plane,
+            ))
+        });
         let mut slots: HashMap<String, Slot> = HashMap::new();
         let how = loop {
             tokio::select! {
@@ -165,6 +175,9 @@ impl Agent {
         for j in joins {
             let _ = j.await;
         }
+        if let Some(v) = views {
+            v.abort();
+        }
         if how == Stop::Leave {
             remove_leftovers(&cfg).await;
         }
@@ -179,6 +192,11 @@ impl Agent {
 async fn remove_leftovers(cfg: &AgentConfig) {
     if let Err(e) = cfg.executor.remove_all(&cfg.node_id).await {
         tracing::warn!("agent: removing this node's leftovers: {e}");
+    }
+    if let Some(plane) = &cfg.data_plane {
+        if let Err(e) = plane.clear().await {
+            tracing::warn!("agent: removing this node's networking: {e}");
+        }
     }
 }
 

@@ -54,6 +54,17 @@ pub trait DispatcherApi: Send + Sync {
         ))
     }
 
+    /// A stream of the node's networking views: the current one at once, then each change.
+    async fn network_view(
+        &self,
+        node_id: &str,
+    ) -> Result<mpsc::Receiver<shoal_api::NetView>, DispatcherError> {
+        let _ = node_id;
+        Err(DispatcherError::Unavailable(
+            "this dispatcher serves no networking view".into(),
+        ))
+    }
+
     /// Sends lines for a subscription; `close` once the node has sent all it will. An
     /// `Err` means the subscription is gone: stop sending.
     async fn publish_logs(

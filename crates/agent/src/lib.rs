@@ -7,6 +7,7 @@
 //! the pure [`step::next_step`].
 
 mod agent;
+mod data_plane;
 mod dispatcher_api;
 mod logs;
 mod run_spec;
@@ -14,5 +15,6 @@ mod runner;
 pub mod step;
 
 pub use agent::{Agent, AgentConfig, Stop};
+pub use data_plane::DataPlane;
 pub use dispatcher_api::{Assignments, DispatcherApi, DispatcherError, StatusUpdate};
 pub use run_spec::task_run;

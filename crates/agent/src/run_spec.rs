@@ -3,7 +3,7 @@
 
 use shoal_api::defaults::stop_grace_nanos;
 use shoal_api::{Assignment, FileTarget, Reference, Task, TaskFileData, TaskResources};
-use shoal_executor::{HostPort, Limits, TaskFile, TaskRun};
+use shoal_executor::{HostPort, Limits, TaskFile, TaskNetwork, TaskRun};
 use std::time::Duration;
 
 /// The service name is the task name's first dot-separated part (service names have no dots).
@@ -49,7 +49,36 @@ pub fn task_run(task: &Task) -> TaskRun {
         memory_reservation: resources.reservations.memory_bytes,
         host_ports: host_ports(task),
         files: Vec::new(),
+        networks: networks(task),
     }
+}
+
+/// The networks the task joins with its address on each (those the manager attached it to
+/// with an address and the network's subnet).
+pub fn networks(task: &Task) -> Vec<TaskNetwork> {
+    task.networks_attachments
+        .iter()
+        .filter_map(|a| {
+            let (subnet, gateway) = a.network.subnet_and_gateway()?;
+            let address = a.addresses.first()?.clone();
+            let mtu = a
+                .network
+                .spec
+                .driver_options
+                .get("com.docker.network.driver.mtu")
+                .and_then(|m| m.parse().ok());
+            Some(TaskNetwork {
+                id: a.network.id.clone(),
+                name: a.network.spec.name.clone(),
+                subnet: subnet.to_string(),
+                gateway: gateway.to_string(),
+                address,
+                ingress: a.network.spec.ingress,
+                attachable: a.network.spec.attachable,
+                mtu,
+            })
+        })
+        .collect()
 }
 
 /// The task's secrets and configs with the data its assignment carries: secrets at

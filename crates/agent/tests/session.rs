@@ -83,6 +83,7 @@ fn start_agent() -> Started {
         hostname: None,
         engine_labels: Default::default(),
         executor: Arc::new(FakeExecutor::new("n1").with_journal(log.clone())),
+        data_plane: None,
         dispatcher: dispatcher.clone(),
     };
     let agent = tokio::spawn(Agent::run(cfg, stop_rx));

@@ -124,12 +124,40 @@ pub struct AttachedNetwork {
     #[serde(rename = "ID")]
     pub id: String,
     pub spec: AttachedNetworkSpec,
+    /// The network's subnet and gateway (swarm's `IPAMOptions`): what a node needs to put
+    /// the task on it without asking for the network.
+    #[serde(rename = "IPAMOptions", skip_serializing_if = "Option::is_none")]
+    pub ipam_options: Option<AttachedIpam>,
+}
+
+/// `IPAMOptions` of an attached network: its address configs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AttachedIpam {
+    pub configs: Vec<crate::network::IpamConfig>,
+}
+
+impl AttachedNetwork {
+    /// The subnet and gateway of the network (first config), if known.
+    pub fn subnet_and_gateway(&self) -> Option<(&str, &str)> {
+        let c = self.ipam_options.as_ref()?.configs.first()?;
+        Some((c.subnet.as_str(), c.gateway.as_str()))
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AttachedNetworkSpec {
     pub name: String,
+    /// The network is swarm's routing-mesh network.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ingress: bool,
+    /// Standalone containers may join (`--attachable`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub attachable: bool,
+    /// Driver options (`--opt`), e.g. `com.docker.network.driver.mtu`.
+    #[serde(skip_serializing_if = "crate::meta::Labels::is_empty")]
+    pub driver_options: crate::meta::Labels,
     #[serde(skip_serializing_if = "crate::meta::Labels::is_empty")]
     pub labels: crate::meta::Labels,
 }

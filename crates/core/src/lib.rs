@@ -9,6 +9,7 @@
 pub mod index;
 pub mod ipam;
 pub mod liveness;
+pub mod netview;
 pub mod orchestrator;
 pub mod placement;
 pub mod plan;

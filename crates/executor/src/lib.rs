@@ -23,7 +23,8 @@ pub mod process;
 pub use error::ExecError;
 pub use logs::{LogLine, LogOptions, LogSource, LogStream};
 pub use task::{
-    Exit, HostPort, Limits, NodeFacts, TaskFile, TaskRun, DEFAULT_STOP_GRACE, RESOURCE_LIMITS_LABEL,
+    bridge_name, Exit, HostPort, Limits, NodeFacts, TaskFile, TaskNetwork, TaskRun,
+    DEFAULT_STOP_GRACE, RESOURCE_LIMITS_LABEL,
 };
 
 /// Label keys put on every container the docker executor creates (Docker's swarm mode uses the
@@ -36,6 +37,8 @@ pub mod labels {
     pub const NODE_ID: &str = "com.docker.swarm.node.id";
     /// Marks containers owned by shoal (value `"true"`), so restarts only adopt our own.
     pub const MANAGED: &str = "shoal.managed";
+    /// On engine networks shoal makes for a swarm network: that network's ID.
+    pub const NETWORK_ID: &str = "shoal.network.id";
 }
 
 /// Runs tasks on this node.

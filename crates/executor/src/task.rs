@@ -44,6 +44,59 @@ pub struct TaskRun {
     /// Files placed in the task's filesystem before it starts: its secrets
     /// (`/run/secrets/<name>`) and configs.
     pub files: Vec<TaskFile>,
+    /// The networks the task joins, each with its address on it (empty: the executor's
+    /// default networking, the host's for a process, the engine's bridge for a container).
+    pub networks: Vec<TaskNetwork>,
+}
+
+/// One network a task joins, with the task's address on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskNetwork {
+    /// The swarm network's ID.
+    pub id: String,
+    /// The swarm network's name (also the name of the engine network shoal makes for it).
+    pub name: String,
+    /// `10.0.1.0/24`.
+    pub subnet: String,
+    /// `10.0.1.1`.
+    pub gateway: String,
+    /// The task's address with the subnet's prefix (`10.0.1.5/24`).
+    pub address: String,
+    /// The network is the routing mesh's.
+    pub ingress: bool,
+    /// Standalone containers may join (`--attachable`).
+    pub attachable: bool,
+    /// `com.docker.network.driver.mtu`, if set.
+    pub mtu: Option<u32>,
+}
+
+impl TaskNetwork {
+    /// The task's address without the prefix length.
+    pub fn ip(&self) -> &str {
+        self.address.split('/').next().unwrap_or_default()
+    }
+
+    /// The name of the engine network shoal makes for it: the swarm network's own name when
+    /// it is attachable (so `docker run --network NAME` joins it), else the name and the
+    /// start of the ID, which cannot clash with the engine's or another swarm's networks.
+    pub fn engine_name(&self) -> String {
+        if self.attachable {
+            self.name.clone()
+        } else {
+            format!("{}.{}", self.name, self.id.get(..12).unwrap_or(&self.id))
+        }
+    }
+
+    /// The bridge carrying the network on a node: `shl-` and the start of the network's ID
+    /// (interface names are at most 15 bytes).
+    pub fn bridge(&self) -> String {
+        bridge_name(&self.id)
+    }
+}
+
+/// The name of the bridge shoal makes on a node for the network with `network_id`.
+pub fn bridge_name(network_id: &str) -> String {
+    format!("shl-{}", network_id.get(..11).unwrap_or(network_id))
 }
 
 /// One file a task gets (a secret's or a config's data).

@@ -272,6 +272,38 @@ impl Dispatcher {
         Ok(rx)
     }
 
+    /// The node's networking view now and after every change to it.
+    pub async fn network_view(
+        &self,
+        node_id: &str,
+    ) -> Result<mpsc::Receiver<shoal_api::NetView>, DispatchError> {
+        if !self.manager.read().nodes.contains_key(node_id) {
+            return Err(DispatchError::UnknownNode(node_id.to_string()));
+        }
+        let (tx, rx) = mpsc::channel(4);
+        let manager = self.manager.clone();
+        let node_id = node_id.to_string();
+        tokio::spawn(async move {
+            let mut changes = manager.store.subscribe();
+            let mut last = None;
+            loop {
+                changes.borrow_and_update();
+                let view = shoal_core::netview::net_view(&manager.read(), &node_id);
+                if last.as_ref() != Some(&view) {
+                    if tx.send(view.clone()).await.is_err() {
+                        return;
+                    }
+                    last = Some(view);
+                }
+                tokio::select! {
+                    r = changes.changed() => if r.is_err() { return },
+                    _ = tx.closed() => return,
+                }
+            }
+        });
+        Ok(rx)
+    }
+
     pub async fn heartbeat(&self, node_id: &str) -> Result<Duration, DispatchError> {
         // Liveness is judged by the leader: a follower passes its nodes' heartbeats on.
         // A follower that cannot reach the leader says so rather than counting the beat

@@ -193,6 +193,7 @@ fn role_name(role: shoal_api::NodeRole) -> &'static str {
     }
 }
 
+type ViewStream = Pin<Box<dyn Stream<Item = Result<pb::NetworkViewMessage, Status>> + Send>>;
 type AssignmentStream = Pin<Box<dyn Stream<Item = Result<pb::Assignments, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -234,6 +235,29 @@ impl pb::dispatcher_server::Dispatcher for DispatcherService {
     }
 
     type LogSubscriptionsStream = crate::log_rpc::SetStream;
+    type NetworkViewStream = ViewStream;
+
+    async fn network_view(
+        &self,
+        req: Request<pb::NetworkViewRequest>,
+    ) -> Result<Response<Self::NetworkViewStream>, Status> {
+        check_node(&req, &req.get_ref().node_id)?;
+        let rx = self
+            .dispatcher
+            .network_view(&req.get_ref().node_id)
+            .await
+            .map_err(|e| Status::unavailable(e.to_string()))?;
+        Ok(Response::new(Box::pin(futures_util::stream::unfold(
+            rx,
+            |mut rx| async move {
+                let view = rx.recv().await?;
+                let item = serde_json::to_vec(&view)
+                    .map(|view_json| pb::NetworkViewMessage { view_json })
+                    .map_err(|e| Status::internal(e.to_string()));
+                Some((item, rx))
+            },
+        ))))
+    }
 
     async fn log_subscriptions(
         &self,

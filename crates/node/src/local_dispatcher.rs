@@ -52,6 +52,13 @@ impl DispatcherApi for LocalDispatcher {
         self.0.report(node_id, updates).await.map_err(agent_error)
     }
 
+    async fn network_view(
+        &self,
+        node_id: &str,
+    ) -> Result<mpsc::Receiver<shoal_api::NetView>, DispatcherError> {
+        self.0.network_view(node_id).await.map_err(agent_error)
+    }
+
     async fn log_subscriptions(
         &self,
         node_id: &str,

@@ -269,6 +269,7 @@ impl NodeRuntime {
             engine_labels: self.cfg.engine_labels.clone(),
             executor: self.cfg.executor.clone(),
             dispatcher,
+            data_plane: data_plane(self.cfg.executor.kind(), &identity.node_id),
         };
         (stop, tokio::spawn(Agent::run(cfg, rx)))
     }
@@ -568,4 +569,12 @@ async fn handle_events(runtime: Weak<NodeRuntime>, mut requests: mpsc::Receiver<
             }
         }
     }
+}
+
+/// The node's data plane. Containers join the engine networks shoal makes for their swarm
+/// networks, so the docker executor's tasks can take the mesh's traffic; process tasks get
+/// theirs once they run in their own network namespaces.
+fn data_plane(executor: &str, node_id: &str) -> Option<Arc<dyn shoal_agent::DataPlane>> {
+    (executor == "docker")
+        .then(|| Arc::new(shoal_net::KernelPlane::new(node_id)) as Arc<dyn shoal_agent::DataPlane>)
 }

@@ -57,6 +57,16 @@ impl DispatcherApi for SwitchDispatcher {
         Ok(until_switched(upstream, generation))
     }
 
+    async fn network_view(
+        &self,
+        node_id: &str,
+    ) -> Result<mpsc::Receiver<shoal_api::NetView>, DispatcherError> {
+        let mut generation = self.generation.subscribe();
+        generation.borrow_and_update();
+        let upstream = self.current().network_view(node_id).await?;
+        Ok(until_switched(upstream, generation))
+    }
+
     async fn log_subscriptions(
         &self,
         node_id: &str,

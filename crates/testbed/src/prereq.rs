@@ -64,6 +64,25 @@ pub fn skip_without_netns(test: &str) -> bool {
         )
 }
 
+/// For tests of the data plane (nftables rules, bridges, sysctls): true when they must skip
+/// (outside CI only). Needs root and the `nft` tool.
+pub fn skip_without_nftables(test: &str) -> bool {
+    let root = unsafe { libc::geteuid() } == 0;
+    let nft = Command::new("nft")
+        .args(["list", "tables"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    !(root && nft)
+        && missing(
+            test,
+            "root and nftables to program the data plane",
+            "run the tests as root with the nftables package installed (`apt-get install \
+             nftables`; `nft list tables` must work)",
+        )
+}
+
 /// For tests on a bed whose nodes have engines of their own: true when they must skip
 /// (outside CI only). Needs network namespaces, `dockerd`, `nsenter` and `unshare`, and the
 /// machine's engine (the test image is copied from it).

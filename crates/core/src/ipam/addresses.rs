@@ -5,8 +5,8 @@ use crate::plan::Plan;
 use shoal_api::ipv4::{addr_of, Cidr};
 use shoal_api::network::Network;
 use shoal_api::{
-    AttachedNetwork, AttachedNetworkSpec, EndpointSpec, EndpointVirtualIp, NetworkAttachment,
-    Service, TaskSpec,
+    AttachedIpam, AttachedNetwork, AttachedNetworkSpec, EndpointSpec, EndpointVirtualIp,
+    NetworkAttachment, Service, TaskSpec,
 };
 use shoal_store::State;
 use std::collections::{BTreeSet, HashMap};
@@ -153,8 +153,14 @@ pub fn attach_new_tasks(st: &State, plan: &mut Plan) {
                         id: net.id.clone(),
                         spec: AttachedNetworkSpec {
                             name: net.name.clone(),
+                            ingress: net.ingress,
+                            attachable: net.attachable,
+                            driver_options: net.options.clone(),
                             labels: net.labels.clone(),
                         },
+                        ipam_options: Some(AttachedIpam {
+                            configs: net.ipam.config.clone(),
+                        }),
                     },
                     addresses: vec![addr],
                 }),

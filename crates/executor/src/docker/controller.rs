@@ -104,6 +104,10 @@ impl DockerController {
     }
 
     async fn create(&self, docker: &Docker) -> Result<String, ExecError> {
+        let _networks = self.engine.networks.lock().await;
+        for net in &self.run.networks {
+            super::networks::ensure(docker, net).await?;
+        }
         let options = CreateContainerOptionsBuilder::default()
             .name(&self.run.task_name)
             .build();
@@ -112,6 +116,7 @@ impl DockerController {
             .await
         {
             Ok(created) => {
+                super::networks::connect_rest(docker, &created.id, &self.run.networks).await?;
                 self.put_files(docker, &created.id).await?;
                 Ok(created.id)
             }
@@ -324,6 +329,10 @@ impl Controller for DockerController {
             // 404: already gone; 409: a removal is already in progress.
             Err(e) if matches!(status_of(&e), Some(404 | 409)) => {}
             Err(e) => return Err(ExecError::Failed(message_of(&e))),
+        }
+        {
+            let _networks = self.engine.networks.lock().await;
+            super::networks::release_unused(docker, &self.run.networks).await;
         }
         self.container_id = None;
         Ok(())

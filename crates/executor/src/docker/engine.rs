@@ -22,6 +22,9 @@ const REQUEST_TIMEOUT_SECS: u64 = 120;
 pub(crate) struct Engine {
     host: Arc<str>,
     client: Arc<OnceCell<Docker>>,
+    /// Held while engine networks are made and containers put on them, or networks removed:
+    /// a network is never removed between its check and a container's create.
+    pub(crate) networks: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Engine {
@@ -34,6 +37,7 @@ impl Engine {
         Ok(Self {
             host: docker_host.into(),
             client: Arc::new(OnceCell::new()),
+            networks: Arc::default(),
         })
     }
 

@@ -5,6 +5,7 @@ mod engine;
 mod files;
 mod health;
 mod logs;
+mod networks;
 mod spec;
 
 use std::collections::HashMap;

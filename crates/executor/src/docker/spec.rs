@@ -41,6 +41,7 @@ pub(crate) fn container_body(run: &TaskRun) -> ContainerCreateBody {
         exposed_ports: (!run.host_ports.is_empty())
             .then(|| run.host_ports.iter().map(port_key).collect()),
         host_config: Some(host_config(run)),
+        networking_config: super::networks::networking_config(&run.networks),
         ..Default::default()
     }
 }
@@ -80,6 +81,7 @@ fn host_config(run: &TaskRun) -> HostConfig {
         pids_limit: set(run.limits.pids),
         memory_reservation: set(run.memory_reservation),
         port_bindings: port_bindings(run),
+        network_mode: run.networks.first().map(|n| n.engine_name()),
         ..Default::default()
     }
 }

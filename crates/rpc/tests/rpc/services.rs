@@ -130,6 +130,15 @@ impl Dispatcher for TestDispatcher {
 
     type LogSubscriptionsStream =
         Pin<Box<dyn Stream<Item = Result<shoal_rpc::pb::LogSubscriptionSet, Status>> + Send>>;
+    type NetworkViewStream =
+        Pin<Box<dyn Stream<Item = Result<shoal_rpc::pb::NetworkViewMessage, Status>> + Send>>;
+
+    async fn network_view(
+        &self,
+        _req: Request<shoal_rpc::pb::NetworkViewRequest>,
+    ) -> Result<Response<Self::NetworkViewStream>, Status> {
+        Err(Status::unimplemented("not in these tests"))
+    }
 
     async fn log_subscriptions(
         &self,

@@ -1,0 +1,256 @@
+//! The routing mesh as data: which published ports a node answers on and where each sends
+//! its connections, decided from the networking view alone, and the nftables table that
+//! implements it.
+//!
+//! Each published port is one element of a verdict map keyed on protocol and port, looked
+//! up for packets to any local address (`fib daddr type local`), arriving (prerouting) or
+//! made on the node (output, so `curl 127.0.0.1:8080` works as in Swarm). The port's chain
+//! picks a backend with `numgen random mod N` and jumps to that backend's chain, which
+//! DNATs to the task's ingress address and target port.
+//!
+//! Connections are masqueraded only when the reply would otherwise miss the node: from
+//! loopback (a task cannot answer 127.0.0.1) or from the ingress subnet itself (hairpin: the
+//! backend would answer the client directly). Everything else keeps its source address, so
+//! a task sees the real client (Swarm's moby#25526).
+
+use shoal_api::NetView;
+use std::fmt::Write as _;
+
+/// The packet mark asking the postrouting chain to masquerade (kube-proxy's bit).
+pub const MASQUERADE_MARK: u32 = 0x4000;
+
+/// One published port and its backends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub service_id: String,
+    pub service_name: String,
+    /// `tcp`, `udp` or `sctp`.
+    pub protocol: String,
+    pub port: u32,
+    /// `(address, target port)`, in a stable order.
+    pub backends: Vec<(String, u32)>,
+}
+
+/// The node's mesh: every published port, and the sources to masquerade.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mesh {
+    pub published: Vec<Published>,
+    /// Loopback and the ingress subnet.
+    pub masquerade_from: Vec<String>,
+}
+
+/// Which tasks a node may send traffic to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Only the node's own tasks (no overlay to the other nodes yet).
+    Local,
+    /// Every task (the overlay carries traffic to the other nodes).
+    All,
+}
+
+/// The mesh of node `node_id` for `view`.
+pub fn plan(view: &NetView, node_id: &str, reach: Reach) -> Mesh {
+    let Some(ingress) = view.networks.iter().find(|n| n.ingress) else {
+        return Mesh::default();
+    };
+    let mut published = Vec::new();
+    for s in &view.services {
+        for p in &s.ports {
+            let Some(port) = p.published_port.filter(|n| *n > 0) else {
+                continue;
+            };
+            let backends = s
+                .tasks
+                .iter()
+                .filter(|t| reach == Reach::All || t.node_id == node_id)
+                .flat_map(|t| t.addresses.iter())
+                .filter(|a| a.network_id == ingress.id)
+                .filter_map(|a| a.addr.split('/').next())
+                .map(|ip| (ip.to_string(), p.target_port))
+                .collect();
+            published.push(Published {
+                service_id: s.id.clone(),
+                service_name: s.name.clone(),
+                protocol: if p.protocol.is_empty() {
+                    "tcp".into()
+                } else {
+                    p.protocol.clone()
+                },
+                port,
+                backends,
+            });
+        }
+    }
+    published.sort_by(|a, b| (&a.protocol, a.port).cmp(&(&b.protocol, b.port)));
+    let mut masquerade_from = vec!["127.0.0.0/8".to_string()];
+    if !ingress.subnet.is_empty() {
+        masquerade_from.push(ingress.subnet.clone());
+    }
+    Mesh {
+        published,
+        masquerade_from,
+    }
+}
+
+/// The chain of a published port.
+fn port_chain(p: &Published) -> String {
+    format!("ingress-{}-{}-{}", p.service_id, p.protocol, p.port)
+}
+
+/// An nft script that replaces table `ip <table>` with `mesh`, atomically (the whole script
+/// is one transaction: the table is made if missing, dropped, and made again).
+pub fn render(table: &str, mesh: &Mesh) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "table ip {table}\ndelete table ip {table}\ntable ip {table} {{"
+    );
+    // Priorities as numbers: older nft knows `dstnat` only at prerouting.
+    // Ports with no task to send to are left out: the node refuses the connection at once
+    // instead of swallowing it.
+    let live: Vec<&Published> = mesh
+        .published
+        .iter()
+        .filter(|p| !p.backends.is_empty())
+        .collect();
+    s.push_str("\tmap ingress-ports {\n\t\ttype inet_proto . inet_service : verdict\n");
+    if !live.is_empty() {
+        let elements: Vec<String> = live
+            .iter()
+            .map(|p| format!("{} . {} : goto {}", p.protocol, p.port, port_chain(p)))
+            .collect();
+        let _ = writeln!(s, "\t\telements = {{ {} }}", elements.join(", "));
+    }
+    s.push_str("\t}\n");
+    for (name, hook) in [("prerouting", "prerouting"), ("output", "output")] {
+        let _ = writeln!(
+            s,
+            "\tchain {name} {{\n\t\ttype nat hook {hook} priority -100; policy accept;\n\
+             \t\tfib daddr type local meta l4proto . th dport vmap @ingress-ports\n\t}}"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\tchain postrouting {{\n\t\ttype nat hook postrouting priority 100; policy accept;\n\
+         \t\tmeta mark & {MASQUERADE_MARK:#x} == {MASQUERADE_MARK:#x} masquerade\n\t}}"
+    );
+    for p in live {
+        let chain = port_chain(p);
+        let _ = writeln!(s, "\tchain {chain} {{");
+        if !mesh.masquerade_from.is_empty() {
+            let _ = writeln!(
+                s,
+                "\t\tip saddr {{ {} }} meta mark set meta mark | {MASQUERADE_MARK:#x}",
+                mesh.masquerade_from.join(", ")
+            );
+        }
+        let picks: Vec<String> = (0..p.backends.len())
+            .map(|i| format!("{i} : goto {chain}-{i}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "\t\tnumgen random mod {} vmap {{ {} }}\n\t}}",
+            p.backends.len(),
+            picks.join(", ")
+        );
+        for (i, (addr, target)) in p.backends.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "\tchain {chain}-{i} {{\n\t\tmeta l4proto {} dnat to {addr}:{target}\n\t}}",
+                p.protocol
+            );
+        }
+    }
+    s.push_str("}\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shoal_api::{EndpointVirtualIp, PortConfig, ViewNetwork, ViewService, ViewTask};
+
+    fn view() -> NetView {
+        let task = |id: &str, node: &str, addr: &str| ViewTask {
+            id: id.into(),
+            name: format!("web.{id}"),
+            node_id: node.into(),
+            addresses: vec![EndpointVirtualIp {
+                network_id: "ing".into(),
+                addr: addr.into(),
+            }],
+        };
+        NetView {
+            networks: vec![ViewNetwork {
+                id: "ing".into(),
+                name: "ingress".into(),
+                subnet: "10.0.0.0/24".into(),
+                gateway: "10.0.0.1".into(),
+                ingress: true,
+                ..Default::default()
+            }],
+            services: vec![ViewService {
+                id: "svc".into(),
+                name: "web".into(),
+                endpoint_mode: "vip".into(),
+                ports: vec![PortConfig {
+                    protocol: "tcp".into(),
+                    target_port: 80,
+                    published_port: Some(8080),
+                    publish_mode: "ingress".into(),
+                    ..Default::default()
+                }],
+                tasks: vec![
+                    task("t1", "n1", "10.0.0.3/24"),
+                    task("t2", "n2", "10.0.0.4/24"),
+                ],
+                ..Default::default()
+            }],
+        }
+    }
+
+    #[test]
+    fn a_published_port_balances_over_the_reachable_tasks() {
+        let all = plan(&view(), "n1", Reach::All);
+        assert_eq!(
+            all.published[0].backends,
+            vec![("10.0.0.3".to_string(), 80), ("10.0.0.4".to_string(), 80)]
+        );
+        let local = plan(&view(), "n1", Reach::Local);
+        assert_eq!(local.published[0].backends, vec![("10.0.0.3".into(), 80)]);
+        assert_eq!(local.masquerade_from, vec!["127.0.0.0/8", "10.0.0.0/24"]);
+    }
+
+    #[test]
+    fn the_table_dispatches_on_port_and_picks_a_backend() {
+        let text = render("shoal_n1", &plan(&view(), "n1", Reach::All));
+        assert!(
+            text.starts_with("table ip shoal_n1\ndelete table ip shoal_n1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("elements = { tcp . 8080 : goto ingress-svc-tcp-8080 }"),
+            "{text}"
+        );
+        assert!(text.contains("numgen random mod 2 vmap { 0 : goto ingress-svc-tcp-8080-0, 1 : goto ingress-svc-tcp-8080-1 }"), "{text}");
+        assert!(
+            text.contains("meta l4proto tcp dnat to 10.0.0.4:80"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ip saddr { 127.0.0.0/8, 10.0.0.0/24 } meta mark set"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_port_without_tasks_is_left_out_and_no_ingress_means_no_rules() {
+        let mut v = view();
+        v.services[0].tasks.clear();
+        let text = render("t", &plan(&v, "n1", Reach::All));
+        assert!(!text.contains("elements"), "{text}");
+        assert!(!text.contains("dnat"), "{text}");
+        v.networks.clear();
+        assert_eq!(plan(&v, "n1", Reach::All), Mesh::default());
+    }
+}

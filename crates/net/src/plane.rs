@@ -1,0 +1,87 @@
+//! [`KernelPlane`]: the agent's `DataPlane` on a real kernel.
+
+use crate::mesh::{self, Reach};
+use crate::{host, nft, NetError};
+use async_trait::async_trait;
+use shoal_api::NetView;
+use tokio::sync::Mutex;
+
+/// The prefix of every table shoal makes; one table per node (several nodes may share a
+/// host in tests).
+pub const TABLE_PREFIX: &str = "shoal_";
+
+/// Programs one node's kernel from its networking views.
+pub struct KernelPlane {
+    node_id: String,
+    table: String,
+    /// The script loaded last (empty: a table left by an earlier run, to be replaced); an
+    /// unchanged view loads nothing. `None` until the first view: then a leftover table is
+    /// looked for.
+    loaded: Mutex<Option<Option<String>>>,
+}
+
+impl KernelPlane {
+    pub fn new(node_id: &str) -> KernelPlane {
+        KernelPlane {
+            node_id: node_id.to_string(),
+            table: table_name(node_id),
+            loaded: Mutex::new(None),
+        }
+    }
+
+    async fn program(&self, view: &NetView) -> Result<(), NetError> {
+        let mesh = mesh::plan(view, &self.node_id, Reach::Local);
+        let mut guard = self.loaded.lock().await;
+        if guard.is_none() {
+            // A crashed or killed daemon's table is reconciled by the first view.
+            let leftover = nft::tables_with_prefix(&self.table)
+                .await
+                .is_ok_and(|t| t.contains(&self.table));
+            *guard = Some(leftover.then(String::new));
+        }
+        let loaded = guard.as_mut().expect("set above");
+        if mesh.published.is_empty() && loaded.is_none() {
+            // Nothing published and nothing of ours to replace: touch nothing (a node
+            // that never publishes needs no nftables at all).
+            return Ok(());
+        }
+        host::allow_forwarding()?;
+        for net in &view.networks {
+            host::allow_localnet(&shoal_executor::bridge_name(&net.id))?;
+        }
+        host::open_docker_forwarding().await?;
+        let script = mesh::render(&self.table, &mesh);
+        if loaded.as_deref() != Some(script.as_str()) {
+            nft::load(&script).await?;
+            *loaded = Some(script);
+        }
+        Ok(())
+    }
+}
+
+/// The node's table: the prefix and the start of its ID.
+pub fn table_name(node_id: &str) -> String {
+    format!("{TABLE_PREFIX}{}", node_id.get(..12).unwrap_or(node_id))
+}
+
+#[async_trait]
+impl shoal_agent::DataPlane for KernelPlane {
+    async fn apply(&self, view: &NetView) -> Result<(), String> {
+        self.program(view).await.map_err(|e| e.to_string())
+    }
+
+    async fn clear(&self) -> Result<(), String> {
+        let mut loaded = self.loaded.lock().await;
+        nft::delete_table(&self.table)
+            .await
+            .map_err(|e| e.to_string())?;
+        *loaded = Some(None);
+        let others = nft::tables_with_prefix(TABLE_PREFIX)
+            .await
+            .unwrap_or_default();
+        if others.is_empty() {
+            host::close_docker_forwarding().await;
+        }
+        Ok(())
+    }
+}
