@@ -28,7 +28,7 @@ pub struct AgentConfig {
     pub dispatcher: Arc<dyn DispatcherApi>,
     /// Programs the node's networking from its views; `None`: the node leaves networking to
     /// the executor's defaults.
-    pub data_plane: Option<Arc<dyn crate::DataPlane>>,
+    pub data_plane: Option<Arc<dyn shoal_net::DataPlane>>,
 }
 
 pub struct Agent;
@@ -131,18 +131,20 @@ impl Agent {
             cfg.dispatcher.clone(),
             cfg.node_id.clone(),
         ));
+        let (in_service_tx, in_service) = watch::channel(Default::default());
         let views = cfg.data_plane.clone().map(|plane| {
             tokio::spawn(crate::data_plane::view_loop(
                 cfg.dispatcher.clone(),
                 cfg.node_id.clone(),
                 plane,
+                in_service_tx,
             ))
         });
         let mut slots: HashMap<String, Slot> = HashMap::new();
         let how = loop {
             tokio::select! {
                 set = assignments.recv() => match set {
-                    Some(set) => apply(&cfg, &mut slots, set, &adoptable, &report_tx),
+                    Some(set) => apply(&cfg, &mut slots, set, &adoptable, &report_tx, &in_service),
                     None => {
                         tracing::warn!("agent: assignment stream ended; reconnecting");
                         match Agent::connect(&cfg, &description, &mut stop).await {
@@ -207,6 +209,7 @@ fn apply(
     set: Assignments,
     adoptable: &HashSet<String>,
     report: &mpsc::UnboundedSender<StatusUpdate>,
+    in_service: &crate::data_plane::InService,
 ) {
     let ids: HashSet<&str> = set.iter().map(|a| a.task.id.as_str()).collect();
     slots.retain(|id, slot| {
@@ -236,6 +239,7 @@ fn apply(
                     cfg.executor.clone(),
                     rx,
                     report.clone(),
+                    in_service.clone(),
                 ));
                 slots.insert(id, Slot { wants: tx, join });
             }

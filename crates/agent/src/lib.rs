@@ -15,6 +15,6 @@ mod runner;
 pub mod step;
 
 pub use agent::{Agent, AgentConfig, Stop};
-pub use data_plane::DataPlane;
 pub use dispatcher_api::{Assignments, DispatcherApi, DispatcherError, StatusUpdate};
 pub use run_spec::task_run;
+pub use shoal_net::DataPlane;

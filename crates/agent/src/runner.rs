@@ -53,6 +53,7 @@ struct Runner {
     observed: TaskState,
     ctl: Box<dyn Controller>,
     report: mpsc::UnboundedSender<StatusUpdate>,
+    in_service: crate::data_plane::InService,
 }
 
 impl Runner {
@@ -86,11 +87,15 @@ impl Runner {
         }
     }
 
-    async fn stop(&mut self) {
+    /// Stops the task; `drain`: first wait for the data plane to stop sending it traffic.
+    async fn stop(&mut self, drain: bool) {
         if self.observed.is_terminal() {
             return;
         }
         if self.observed >= TaskState::Accepted {
+            if drain && self.observed == TaskState::Running {
+                crate::data_plane::drained(&mut self.in_service, &self.task_id).await;
+            }
             let err = match self.ctl.shutdown().await {
                 Ok(()) => String::new(),
                 Err(e) => e.to_string(),
@@ -152,7 +157,7 @@ impl Runner {
                     _ = wants.changed() => {}
                 }
             }
-            Step::Shutdown => self.stop().await,
+            Step::Shutdown => self.stop(true).await,
             Step::Idle => return false,
         }
         true
@@ -167,6 +172,7 @@ pub async fn run(
     executor: Arc<dyn Executor>,
     mut wants: watch::Receiver<Want>,
     report: mpsc::UnboundedSender<StatusUpdate>,
+    in_service: crate::data_plane::InService,
 ) {
     let task = &assignment.task;
     let mut r = Runner {
@@ -175,6 +181,7 @@ pub async fn run(
         observed: task.status.state,
         ctl: executor.controller(assignment_run(&assignment)),
         report,
+        in_service,
     };
     if r.observed >= TaskState::Starting && !r.observed.is_terminal() {
         if adopt {
@@ -197,7 +204,8 @@ pub async fn run(
     loop {
         let want = *wants.borrow_and_update();
         if want.gone || want.halt {
-            r.stop().await;
+            // A halting agent (daemon stop, leave) takes the whole node out: no draining.
+            r.stop(!want.halt).await;
             if want.gone {
                 let _ = r.ctl.remove().await;
             }

@@ -23,8 +23,8 @@ pub mod process;
 pub use error::ExecError;
 pub use logs::{LogLine, LogOptions, LogSource, LogStream};
 pub use task::{
-    bridge_name, Exit, HostPort, Limits, NodeFacts, TaskFile, TaskNetwork, TaskRun,
-    DEFAULT_STOP_GRACE, RESOURCE_LIMITS_LABEL,
+    Exit, HostPort, Limits, NodeFacts, TaskFile, TaskNetwork, TaskRun, DEFAULT_STOP_GRACE,
+    RESOURCE_LIMITS_LABEL,
 };
 
 /// Label keys put on every container the docker executor creates (Docker's swarm mode uses the

@@ -87,16 +87,10 @@ impl TaskNetwork {
         }
     }
 
-    /// The bridge carrying the network on a node: `shl-` and the start of the network's ID
-    /// (interface names are at most 15 bytes).
+    /// The bridge carrying the network on a node ([`shoal_net::bridge_name`]).
     pub fn bridge(&self) -> String {
-        bridge_name(&self.id)
+        shoal_net::bridge_name(&self.id)
     }
-}
-
-/// The name of the bridge shoal makes on a node for the network with `network_id`.
-pub fn bridge_name(network_id: &str) -> String {
-    format!("shl-{}", network_id.get(..11).unwrap_or(network_id))
 }
 
 /// One file a task gets (a secret's or a config's data).

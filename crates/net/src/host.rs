@@ -7,7 +7,8 @@
 //! - Docker's `DOCKER-USER` chain: a Docker Engine on the node sets the `FORWARD` policy to
 //!   drop and lets through only ports it published itself. A drop in any table is final, so
 //!   shoal's own table cannot undo it: one rule in the chain Docker keeps for its users
-//!   accepts connections DNATed to and from shoal's bridges (`shl-*`).
+//!   accepts traffic from shoal's bridges (`shl-*`) and, into them, what the mesh
+//!   DNATs and replies.
 
 use crate::NetError;
 use tokio::process::Command;
@@ -33,11 +34,13 @@ fn write_setting(path: &str) -> Result<(), NetError> {
     std::fs::write(path, "1").map_err(|e| NetError::Host(format!("setting {path}: {e}")))
 }
 
-/// The rules, in iptables' words (Docker's chains are iptables', whichever backend): a
-/// connection DNATed to a shoal bridge, both ways (Docker's isolation chains would drop the
-/// replies to a client on another Docker bridge).
-const DOCKER_USER_RULES: [[&str; 8]; 2] = [
-    [
+/// The rules, in iptables' words (Docker's chains are iptables', whichever backend):
+/// everything from a shoal bridge (tasks' own traffic, and replies to clients on other
+/// Docker bridges, which Docker's isolation chains would drop); into a shoal bridge,
+/// connections DNATed by the mesh and replies to what tasks opened.
+const DOCKER_USER_RULES: [&[&str]; 3] = [
+    &["-i", "shl+", "-j", "ACCEPT"],
+    &[
         "-o",
         "shl+",
         "-m",
@@ -47,13 +50,13 @@ const DOCKER_USER_RULES: [[&str; 8]; 2] = [
         "-j",
         "ACCEPT",
     ],
-    [
-        "-i",
+    &[
+        "-o",
         "shl+",
         "-m",
         "conntrack",
         "--ctstate",
-        "DNAT",
+        "RELATED,ESTABLISHED",
         "-j",
         "ACCEPT",
     ],
@@ -77,12 +80,12 @@ pub async fn open_docker_forwarding() -> Result<(), NetError> {
     }
     for rule in DOCKER_USER_RULES {
         let mut check = vec!["-C", "DOCKER-USER"];
-        check.extend(rule);
+        check.extend_from_slice(rule);
         if iptables(&check).await == Some(true) {
             continue;
         }
         let mut insert = vec!["-I", "DOCKER-USER", "1"];
-        insert.extend(rule);
+        insert.extend_from_slice(rule);
         if iptables(&insert).await != Some(true) {
             return Err(NetError::Host(
                 "cannot add shoal's accept rules to Docker's DOCKER-USER chain: published \
@@ -98,7 +101,7 @@ pub async fn open_docker_forwarding() -> Result<(), NetError> {
 pub async fn close_docker_forwarding() {
     for rule in DOCKER_USER_RULES {
         let mut delete = vec!["-D", "DOCKER-USER"];
-        delete.extend(rule);
+        delete.extend_from_slice(rule);
         while iptables(&delete).await == Some(true) {}
     }
 }

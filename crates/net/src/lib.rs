@@ -8,14 +8,33 @@
 //!   service, one DNAT chain per backend).
 //! - [`nft`] and [`host`] are the thin I/O shells: they load a table with `nft -f` (one
 //!   atomic transaction) and set the few host settings the rules need.
-//! - [`plane::KernelPlane`] ties them together behind the agent's `DataPlane`.
+//! - [`plane::KernelPlane`] ties them together behind [`DataPlane`], which the agent drives.
 
 pub mod host;
+pub mod links;
 pub mod mesh;
 pub mod nft;
 pub mod plane;
+pub mod sandbox;
 
 pub use plane::KernelPlane;
+
+use shoal_api::NetView;
+
+/// Programs a node's networking (bridges, load-balancing rules) from its views.
+#[async_trait::async_trait]
+pub trait DataPlane: Send + Sync {
+    /// Brings the node in line with `view` (every view is complete).
+    async fn apply(&self, view: &NetView) -> Result<(), String>;
+    /// Removes everything the plane put in the kernel (the node leaves the swarm).
+    async fn clear(&self) -> Result<(), String>;
+}
+
+/// The bridge carrying a swarm network on a node: `shl-` and the start of the network's ID
+/// (interface names are at most 15 bytes).
+pub fn bridge_name(network_id: &str) -> String {
+    format!("shl-{}", network_id.get(..11).unwrap_or(network_id))
+}
 
 /// What can go wrong programming the kernel.
 #[derive(Debug, thiserror::Error)]

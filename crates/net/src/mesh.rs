@@ -31,12 +31,16 @@ pub struct Published {
     pub backends: Vec<(String, u32)>,
 }
 
-/// The node's mesh: every published port, and the sources to masquerade.
+/// The node's mesh: every published port, the sources to masquerade, and the networks
+/// whose traffic leaving the node is masqueraded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mesh {
     pub published: Vec<Published>,
     /// Loopback and the ingress subnet.
     pub masquerade_from: Vec<String>,
+    /// `(subnet, bridge)` of every network on the node: what its tasks send beyond the
+    /// subnet and off its bridge leaves with the node's address.
+    pub egress: Vec<(String, String)>,
 }
 
 /// Which tasks a node may send traffic to.
@@ -50,8 +54,17 @@ pub enum Reach {
 
 /// The mesh of node `node_id` for `view`.
 pub fn plan(view: &NetView, node_id: &str, reach: Reach) -> Mesh {
+    let egress: Vec<(String, String)> = view
+        .networks
+        .iter()
+        .filter(|n| !n.subnet.is_empty())
+        .map(|n| (n.subnet.clone(), crate::bridge_name(&n.id)))
+        .collect();
     let Some(ingress) = view.networks.iter().find(|n| n.ingress) else {
-        return Mesh::default();
+        return Mesh {
+            egress,
+            ..Mesh::default()
+        };
     };
     let mut published = Vec::new();
     for s in &view.services {
@@ -89,6 +102,7 @@ pub fn plan(view: &NetView, node_id: &str, reach: Reach) -> Mesh {
     Mesh {
         published,
         masquerade_from,
+        egress,
     }
 }
 
@@ -132,8 +146,15 @@ pub fn render(table: &str, mesh: &Mesh) -> String {
     let _ = writeln!(
         s,
         "\tchain postrouting {{\n\t\ttype nat hook postrouting priority 100; policy accept;\n\
-         \t\tmeta mark & {MASQUERADE_MARK:#x} == {MASQUERADE_MARK:#x} masquerade\n\t}}"
+         \t\tmeta mark & {MASQUERADE_MARK:#x} == {MASQUERADE_MARK:#x} masquerade"
     );
+    for (subnet, bridge) in &mesh.egress {
+        let _ = writeln!(
+            s,
+            "\t\tip saddr {subnet} ip daddr != {subnet} oifname != \"{bridge}\" masquerade"
+        );
+    }
+    s.push_str("\t}\n");
     for p in live {
         let chain = port_chain(p);
         let _ = writeln!(s, "\tchain {chain} {{");
@@ -250,6 +271,12 @@ mod tests {
         let text = render("t", &plan(&v, "n1", Reach::All));
         assert!(!text.contains("elements"), "{text}");
         assert!(!text.contains("dnat"), "{text}");
+        assert!(
+            text.contains(
+                r#"ip saddr 10.0.0.0/24 ip daddr != 10.0.0.0/24 oifname != "shl-ing" masquerade"#
+            ),
+            "{text}"
+        );
         v.networks.clear();
         assert_eq!(plan(&v, "n1", Reach::All), Mesh::default());
     }

@@ -1,4 +1,4 @@
-//! [`KernelPlane`]: the agent's `DataPlane` on a real kernel.
+//! [`KernelPlane`]: the [`DataPlane`](crate::DataPlane) on a real kernel.
 
 use crate::mesh::{self, Reach};
 use crate::{host, nft, NetError};
@@ -38,16 +38,21 @@ impl KernelPlane {
                 .await
                 .is_ok_and(|t| t.contains(&self.table));
             *guard = Some(leftover.then(String::new));
+            let orphans = crate::sandbox::reap_orphans().await;
+            if orphans > 0 {
+                tracing::info!(orphans, "removed task namespaces left by killed daemons");
+            }
+            crate::sandbox::release_idle_bridges().await;
         }
         let loaded = guard.as_mut().expect("set above");
-        if mesh.published.is_empty() && loaded.is_none() {
+        if mesh == mesh::Mesh::default() && loaded.is_none() {
             // Nothing published and nothing of ours to replace: touch nothing (a node
             // that never publishes needs no nftables at all).
             return Ok(());
         }
         host::allow_forwarding()?;
         for net in &view.networks {
-            host::allow_localnet(&shoal_executor::bridge_name(&net.id))?;
+            host::allow_localnet(&crate::bridge_name(&net.id))?;
         }
         host::open_docker_forwarding().await?;
         let script = mesh::render(&self.table, &mesh);
@@ -65,7 +70,7 @@ pub fn table_name(node_id: &str) -> String {
 }
 
 #[async_trait]
-impl shoal_agent::DataPlane for KernelPlane {
+impl crate::DataPlane for KernelPlane {
     async fn apply(&self, view: &NetView) -> Result<(), String> {
         self.program(view).await.map_err(|e| e.to_string())
     }
@@ -76,6 +81,7 @@ impl shoal_agent::DataPlane for KernelPlane {
             .await
             .map_err(|e| e.to_string())?;
         *loaded = Some(None);
+        crate::sandbox::release_idle_bridges().await;
         let others = nft::tables_with_prefix(TABLE_PREFIX)
             .await
             .unwrap_or_default();

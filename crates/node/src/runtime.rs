@@ -571,10 +571,10 @@ async fn handle_events(runtime: Weak<NodeRuntime>, mut requests: mpsc::Receiver<
     }
 }
 
-/// The node's data plane. Containers join the engine networks shoal makes for their swarm
-/// networks, so the docker executor's tasks can take the mesh's traffic; process tasks get
-/// theirs once they run in their own network namespaces.
+/// The node's data plane, for the executors whose tasks join networks: containers join the
+/// engine networks shoal makes for their swarm networks, processes run in sandboxes on
+/// shoal's bridges.
 fn data_plane(executor: &str, node_id: &str) -> Option<Arc<dyn shoal_agent::DataPlane>> {
-    (executor == "docker")
+    matches!(executor, "docker" | "process")
         .then(|| Arc::new(shoal_net::KernelPlane::new(node_id)) as Arc<dyn shoal_agent::DataPlane>)
 }

@@ -1,8 +1,9 @@
-//! The routing mesh on one node with the docker executor, driven by the stock docker CLI:
-//! a port published in ingress mode answers on the node's addresses (loopback included) and
-//! spreads connections over the service's tasks; scaling and removing the service follow.
-//! Needs the machine's Docker Engine, root and nftables (CI has them; elsewhere it skips,
-//! saying so).
+//! The routing mesh on one node, with each executor, driven by the stock docker CLI: a port
+//! published in ingress mode answers on the node's addresses (loopback included) and spreads
+//! connections over the service's tasks; scaling and removing the service follow, and
+//! leaving the swarm removes what the node put in the kernel. Needs root, nftables and (for
+//! the docker executor) the machine's Docker Engine; CI has them, elsewhere it skips, saying
+//! so.
 
 mod common;
 
@@ -11,9 +12,11 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// One HTTP GET; the body's last line (the answering task's hostname), or why it failed.
+/// One HTTP GET; the body's last line (which task answered), or why it failed.
 fn get(addr: SocketAddr) -> Result<String, String> {
     let mut s =
         TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(|e| e.to_string())?;
@@ -54,23 +57,6 @@ fn node_address() -> String {
         .to_string()
 }
 
-fn container_hostnames(service: &str) -> BTreeSet<String> {
-    let out = Command::new("docker")
-        .env_remove("DOCKER_HOST")
-        .args([
-            "ps",
-            "-q",
-            "--filter",
-            &format!("label=com.docker.swarm.service.name={service}"),
-        ])
-        .output()
-        .expect("docker ps");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|id| id.chars().take(12).collect())
-        .collect()
-}
-
 fn table_exists(node_id: &str) -> bool {
     let out = Command::new("nft")
         .args(["list", "tables", "ip"])
@@ -79,21 +65,61 @@ fn table_exists(node_id: &str) -> bool {
     String::from_utf8_lossy(&out.stdout).contains(&format!("shoal_{}", &node_id[..12]))
 }
 
-#[test]
-fn a_published_port_answers_on_every_node_address_and_balances_over_the_tasks() {
-    let name = "routing_mesh";
-    if common::skip_without_docker(name) || shoal_testbed::prereq::skip_without_nftables(name) {
+fn container_of(task_id: &str) -> String {
+    let out = Command::new("docker")
+        .env_remove("DOCKER_HOST")
+        .args([
+            "ps",
+            "-q",
+            "--filter",
+            &format!("label=com.docker.swarm.task.id={task_id}"),
+        ])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn device_exists(name: &str) -> bool {
+    std::path::Path::new("/sys/class/net").join(name).exists()
+}
+
+/// What a task answers: its container's hostname (docker), its address on ingress
+/// (process: the task runs in its own namespace with that address).
+fn identities(d: &Daemon, executor: &str, service: &str) -> BTreeSet<String> {
+    d.running_tasks(service)
+        .iter()
+        .map(|t| match executor {
+            // The container's hostname: its ID's first 12 characters.
+            "docker" => container_of(t["ID"].as_str().unwrap_or_default()),
+            _ => t["NetworksAttachments"][0]["Addresses"][0]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect()
+}
+
+fn the_mesh_answers(executor: &str, pool: &str) {
+    let name = format!("routing_mesh_{executor}");
+    if (executor == "docker" && common::skip_without_docker(&name))
+        || shoal_testbed::prereq::skip_without_nftables(&name)
+    {
         return;
     }
     ensure_test_image();
-    let d = Daemon::start("docker");
-    // An address pool of its own: engine bridges of concurrent swarms must not overlap.
-    d.docker_ok(&["swarm", "init", "--default-addr-pool", "10.231.0.0/16"]);
+    let d = Daemon::start(executor);
+    // An address pool of its own: the bridges of concurrent swarms must not overlap.
+    d.docker_ok(&["swarm", "init", "--default-addr-pool", pool]);
     let node_id = d.get_json("/info")["Swarm"]["NodeID"]
         .as_str()
         .unwrap()
         .to_string();
     let port = free_port();
+    let published = format!("{port}:80");
+    let script = match executor {
+        "docker" => "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 80 -h /www",
+        _ => "d=$(mktemp -d) && ip -4 -o addr show eth0 | awk '{print $4}' > $d/index.html && exec busybox httpd -f -p 80 -h $d",
+    };
     d.docker_ok(&[
         "service",
         "create",
@@ -103,15 +129,18 @@ fn a_published_port_answers_on_every_node_address_and_balances_over_the_tasks() 
         "--replicas",
         "2",
         "-p",
-        &format!("{port}:80"),
+        &published,
         TEST_IMAGE,
         "sh",
         "-c",
-        "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 80 -h /www",
+        script,
     ]);
     d.wait_running("web", 2);
-    let tasks = container_hostnames("web");
-    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    let mut tasks = BTreeSet::new();
+    wait_for("both tasks' identities", Duration::from_secs(30), || {
+        tasks = identities(&d, executor, "web");
+        tasks.len() == 2 && tasks.iter().all(|t| !t.is_empty())
+    });
 
     for host in ["127.0.0.1".to_string(), node_address()] {
         let addr: SocketAddr = format!("{host}:{port}").parse().unwrap();
@@ -125,41 +154,62 @@ fn a_published_port_answers_on_every_node_address_and_balances_over_the_tasks() 
                 seen == tasks
             },
         );
-        let got = answers(addr, 50);
-        assert_eq!(got, tasks, "50 requests to {addr} reach both tasks");
+        assert_eq!(
+            answers(addr, 50),
+            tasks,
+            "50 requests to {addr} reach both tasks"
+        );
     }
 
-    // Scaled down: the remaining task takes every request.
+    // Scaled down under a steady stream of requests: the task being removed leaves the
+    // load balancer before it stops, so no request fails; then the remaining task takes
+    // every request.
+    let local: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let (mut n, mut failures) = (0, Vec::new());
+            while !stop.load(Ordering::Relaxed) {
+                if let Err(e) = get(local) {
+                    failures.push(e);
+                }
+                n += 1;
+            }
+            (n, failures)
+        })
+    };
     d.docker_ok(&["service", "scale", "-d", "web=1"]);
     d.wait_running("web", 1);
-    let local: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let left = identities(&d, executor, "web");
     wait_for(
         "only the remaining task answering",
         Duration::from_secs(30),
-        || {
-            let left = container_hostnames("web");
-            left.len() == 1 && answers(local, 10) == left
-        },
+        || (0..10).all(|_| get(local).is_ok_and(|who| left.contains(&who))),
+    );
+    stop.store(true, Ordering::Relaxed);
+    let (n, failures) = load.join().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} of {n} requests failed during the scale-down: {failures:?}",
+        failures.len()
     );
 
-    // Removed: the port no longer answers, and the engine network goes with the last task.
+    // Removed: the port no longer answers, and the network's bridge goes with the last task.
     let ingress_id = d.get_json("/networks/ingress")["Id"]
         .as_str()
         .unwrap()
         .to_string();
-    let engine_network = format!("ingress.{}", &ingress_id[..12]);
-    assert!(
-        engine_has_network(&engine_network),
-        "{engine_network} on the engine"
-    );
+    let bridge = format!("shl-{}", &ingress_id[..11]);
+    assert!(device_exists(&bridge), "{bridge} on the node");
     d.docker_ok(&["service", "rm", "web"]);
     wait_for("the published port closed", Duration::from_secs(30), || {
         get(local).is_err()
     });
     wait_for(
-        "the engine's network removed",
+        "the network's bridge removed",
         Duration::from_secs(30),
-        || !engine_has_network(&engine_network),
+        || !device_exists(&bridge),
     );
 
     // Leaving the swarm removes the node's table.
@@ -172,10 +222,12 @@ fn a_published_port_answers_on_every_node_address_and_balances_over_the_tasks() 
     );
 }
 
-fn engine_has_network(name: &str) -> bool {
-    Command::new("docker")
-        .env_remove("DOCKER_HOST")
-        .args(["network", "inspect", name])
-        .output()
-        .is_ok_and(|o| o.status.success())
+#[test]
+fn with_the_docker_executor_a_published_port_answers_on_every_address_over_both_tasks() {
+    the_mesh_answers("docker", "10.231.0.0/16");
+}
+
+#[test]
+fn with_the_process_executor_each_task_has_its_namespace_and_the_port_answers_over_both() {
+    the_mesh_answers("process", "10.232.0.0/16");
 }

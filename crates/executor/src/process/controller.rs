@@ -166,16 +166,32 @@ impl Controller for ProcessController {
         if self.running.is_some() {
             return Ok(());
         }
-        let Some(launch) = &self.launch else {
+        if self.launch.is_none() {
             return Err(ExecError::Failed("start called before prepare".to_string()));
+        }
+        let sandbox = super::network::make(&self.run, &self.log_dir).await?;
+        let log_dir = self.log_dir.clone();
+        if let Some(launch) = self.launch.as_mut() {
+            launch.set_netns(sandbox.as_ref().map(|s| s.path().to_path_buf()));
+        }
+        let launch = self.launch.clone().expect("checked above");
+        let log = match self.open_log().await {
+            Ok(log) => log,
+            Err(e) => {
+                super::network::remove(sandbox, &log_dir, &self.run.task_id).await;
+                return Err(ExecError::Failed(format!(
+                    "opening log file {}: {e}",
+                    self.log_path().display()
+                )));
+            }
         };
-        let log = self.open_log().await.map_err(|e| {
-            ExecError::Failed(format!(
-                "opening log file {}: {e}",
-                self.log_path().display()
-            ))
-        })?;
-        let cgroup = self.make_cgroup().await?;
+        let cgroup = match self.make_cgroup().await {
+            Ok(c) => c,
+            Err(e) => {
+                super::network::remove(sandbox, &log_dir, &self.run.task_id).await;
+                return Err(e);
+            }
+        };
         let marker = self.marker_path();
         let procs = cgroup
             .as_ref()
@@ -187,6 +203,7 @@ impl Controller for ProcessController {
             Ok(child) => child,
             Err(e) => {
                 remove_cgroup(cgroup, &marker).await;
+                super::network::remove(sandbox, &log_dir, &self.run.task_id).await;
                 return Err(ExecError::Failed(format!("starting process failed: {e}")));
             }
         };
@@ -232,6 +249,7 @@ impl Controller for ProcessController {
             }
             // Before the outcome is published: once shutdown returns, nothing is left.
             remove_cgroup(cgroup, &marker).await;
+            super::network::remove(sandbox, &log_dir, &task_id).await;
             remove_pid_file(&pid_path).await;
             let outcome = status
                 .map(exit_of)

@@ -27,6 +27,8 @@ pub(crate) struct Launch {
     env: Vec<(String, String)>,
     cwd: Option<PathBuf>,
     credentials: Option<Credentials>,
+    /// The task's network namespace (its sandbox), when it has one.
+    netns: Option<PathBuf>,
 }
 
 impl Launch {
@@ -68,7 +70,18 @@ impl Launch {
             env,
             cwd,
             credentials,
+            netns: None,
         })
+    }
+
+    /// Runs the task (and its probes) in the network namespace at `path`.
+    pub(crate) fn set_netns(&mut self, path: Option<PathBuf>) {
+        self.netns = path;
+    }
+
+    /// Opens the namespace, for a pre-exec `setns`.
+    fn open_netns(&self) -> io::Result<Option<std::fs::File>> {
+        self.netns.as_ref().map(std::fs::File::open).transpose()
     }
 
     /// A health probe run as the task would be (same environment, directory and user), in
@@ -98,6 +111,19 @@ impl Launch {
         }
         if let Some(creds) = self.credentials {
             cmd.uid(creds.uid).gid(creds.gid);
+        }
+        match self.open_netns() {
+            Ok(Some(ns)) => {
+                // SAFETY: setns is async-signal-safe; the file lives in the closure, which
+                // lives as long as the command.
+                unsafe {
+                    cmd.pre_exec(move || join_netns(&ns));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "opening the task's network namespace for a probe")
+            }
         }
         cmd
     }
@@ -143,10 +169,19 @@ impl Launch {
             }
         }
         let parent = std::process::id();
+        // Opened here, joined between fork and exec, closed (by drop) after the spawn.
+        let netns = self.open_netns()?;
+        let netns_fd = netns.as_ref().map(std::os::fd::AsRawFd::as_raw_fd);
         // SAFETY: the closure runs between fork and exec, so it only makes async-signal-safe
-        // calls (setsid, prctl, getppid, open, write, close, set*id) and does not allocate.
+        // calls (setns, setsid, prctl, getppid, open, write, close, set*id) and does not
+        // allocate.
         unsafe {
             cmd.pre_exec(move || {
+                if let Some(fd) = netns_fd {
+                    if libc::setns(fd, libc::CLONE_NEWNET) == -1 {
+                        return Err(io::Error::last_os_error());
+                    }
+                }
                 if libc::setsid() == -1 {
                     return Err(io::Error::last_os_error());
                 }
@@ -166,8 +201,20 @@ impl Launch {
                 Ok(())
             });
         }
-        super::spawner::spawn(cmd).await
+        let child = super::spawner::spawn(cmd).await;
+        drop(netns);
+        child
     }
+}
+
+/// Joins the network namespace open at `ns`. Async-signal-safe: called between fork and exec.
+fn join_netns(ns: &std::fs::File) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a plain syscall on an open descriptor.
+    if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Moves the calling process into the cgroup of `procs` (its `cgroup.procs`; "0" means the

@@ -29,6 +29,7 @@ mod group;
 mod health;
 mod launch;
 mod logfile;
+mod network;
 mod reaper;
 mod spawner;
 mod user;
@@ -82,6 +83,13 @@ impl ProcessExecutor {
         let files = reaper::file_names(&self.log_dir).await;
         let owned = cgroup::owned_names(files.iter().map(String::as_str));
         let killed = reaper::reap(&self.log_dir).await;
+        let sandboxes = network::reap(&self.log_dir).await;
+        if sandboxes > 0 {
+            tracing::info!(
+                sandboxes,
+                "removed network namespaces left by a previous daemon"
+            );
+        }
         if !owned.is_empty() {
             self.reap_cgroups(owned).await;
         }
