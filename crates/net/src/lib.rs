@@ -10,6 +10,7 @@
 //!   atomic transaction) and set the few host settings the rules need.
 //! - [`plane::KernelPlane`] ties them together behind the agent's `DataPlane`.
 
+pub mod dns;
 pub mod host;
 pub mod mesh;
 pub mod nft;
@@ -24,4 +25,6 @@ pub enum NetError {
     Nft(String),
     #[error("{0}")]
     Host(String),
+    #[error("dns: {0}")]
+    Dns(String),
 }
