@@ -10,6 +10,7 @@
 //!   atomic transaction) and set the few host settings the rules need.
 //! - [`plane::KernelPlane`] ties them together behind [`DataPlane`], which the agent drives.
 
+pub mod dns;
 pub mod host;
 pub mod links;
 pub mod mesh;
@@ -43,4 +44,6 @@ pub enum NetError {
     Nft(String),
     #[error("{0}")]
     Host(String),
+    #[error("dns: {0}")]
+    Dns(String),
 }
