@@ -168,3 +168,43 @@ pub async fn veth_into(
         .map_err(|e| nl(&format!("moving {peer} into the task's namespace"), e))?;
     Ok(())
 }
+
+/// Makes the host-scope `/32` addresses on device `dev` exactly `wanted`: the services'
+/// virtual IPs, which the node answers ARP for on the network's bridge so tasks send it
+/// their VIP traffic. Other addresses (the gateway, with its subnet prefix) are left alone.
+pub async fn sync_host_addresses(
+    handle: &Handle,
+    dev: &str,
+    wanted: &[Ipv4Addr],
+) -> Result<(), NetError> {
+    use rtnetlink::packet_route::address::AddressAttribute;
+    let Some(index) = index_of(dev) else {
+        return Ok(());
+    };
+    let mut have = Vec::new();
+    let mut addrs = handle
+        .address()
+        .get()
+        .set_link_index_filter(index)
+        .execute();
+    while let Ok(Some(msg)) = addrs.try_next().await {
+        if msg.header.prefix_len != 32 {
+            continue;
+        }
+        let ip = msg.attributes.iter().find_map(|a| match a {
+            AddressAttribute::Address(std::net::IpAddr::V4(ip)) => Some(*ip),
+            _ => None,
+        });
+        if let Some(ip) = ip {
+            if wanted.contains(&ip) {
+                have.push(ip);
+            } else {
+                let _ = handle.address().del(msg).execute().await;
+            }
+        }
+    }
+    for ip in wanted.iter().filter(|ip| !have.contains(ip)) {
+        add_address(handle, index, *ip, 32).await?;
+    }
+    Ok(())
+}

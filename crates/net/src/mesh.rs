@@ -41,6 +41,20 @@ pub struct Mesh {
     /// `(subnet, bridge)` of every network on the node: what its tasks send beyond the
     /// subnet and off its bridge leaves with the node's address.
     pub egress: Vec<(String, String)>,
+    /// Services' virtual IPs on the node's networks, each spread over its tasks there.
+    pub vips: Vec<Vip>,
+}
+
+/// One service's virtual IP on one network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vip {
+    pub service_id: String,
+    pub network_id: String,
+    pub addr: String,
+    /// The network's bridge on the node, which answers for the address.
+    pub bridge: String,
+    /// Task addresses on that network (every port goes through, as Swarm's VIPs).
+    pub backends: Vec<String>,
 }
 
 /// Which tasks a node may send traffic to.
@@ -60,9 +74,38 @@ pub fn plan(view: &NetView, node_id: &str, reach: Reach) -> Mesh {
         .filter(|n| !n.subnet.is_empty())
         .map(|n| (n.subnet.clone(), crate::bridge_name(&n.id)))
         .collect();
+    let vips = view
+        .services
+        .iter()
+        .filter(|s| s.endpoint_mode != "dnsrr")
+        .flat_map(|s| {
+            s.virtual_ips.iter().filter_map(move |v| {
+                let net = view
+                    .networks
+                    .iter()
+                    .find(|n| n.id == v.network_id && !n.ingress)?;
+                let backends = s
+                    .tasks
+                    .iter()
+                    .filter(|t| reach == Reach::All || t.node_id == node_id)
+                    .flat_map(|t| t.addresses.iter())
+                    .filter(|a| a.network_id == net.id)
+                    .filter_map(|a| a.addr.split('/').next().map(str::to_string))
+                    .collect();
+                Some(Vip {
+                    service_id: s.id.clone(),
+                    network_id: net.id.clone(),
+                    addr: v.addr.split('/').next().unwrap_or_default().to_string(),
+                    bridge: crate::bridge_name(&net.id),
+                    backends,
+                })
+            })
+        })
+        .collect();
     let Some(ingress) = view.networks.iter().find(|n| n.ingress) else {
         return Mesh {
             egress,
+            vips,
             ..Mesh::default()
         };
     };
@@ -103,7 +146,13 @@ pub fn plan(view: &NetView, node_id: &str, reach: Reach) -> Mesh {
         published,
         masquerade_from,
         egress,
+        vips,
     }
+}
+
+/// The chain of a virtual IP.
+fn vip_chain(v: &Vip) -> String {
+    format!("vip-{}-{}", v.service_id, v.network_id)
 }
 
 /// The chain of a published port.
@@ -136,12 +185,45 @@ pub fn render(table: &str, mesh: &Mesh) -> String {
         let _ = writeln!(s, "\t\telements = {{ {} }}", elements.join(", "));
     }
     s.push_str("\t}\n");
+    let vips: Vec<&Vip> = mesh
+        .vips
+        .iter()
+        .filter(|v| !v.backends.is_empty())
+        .collect();
+    s.push_str("\tmap vips {\n\t\ttype ipv4_addr : verdict\n");
+    if !vips.is_empty() {
+        let elements: Vec<String> = vips
+            .iter()
+            .map(|v| format!("{} : goto {}", v.addr, vip_chain(v)))
+            .collect();
+        let _ = writeln!(s, "\t\telements = {{ {} }}", elements.join(", "));
+    }
+    s.push_str("\t}\n");
     for (name, hook) in [("prerouting", "prerouting"), ("output", "output")] {
         let _ = writeln!(
             s,
             "\tchain {name} {{\n\t\ttype nat hook {hook} priority -100; policy accept;\n\
+             \t\tip daddr vmap @vips\n\
              \t\tfib daddr type local meta l4proto . th dport vmap @ingress-ports\n\t}}"
         );
+    }
+    // A VIP's clients are on the backends' own segment: without the masquerade a backend
+    // would answer them directly, bypassing the translation.
+    for v in &vips {
+        let chain = vip_chain(v);
+        let picks: Vec<String> = (0..v.backends.len())
+            .map(|i| format!("{i} : goto {chain}-{i}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "\tchain {chain} {{\n\t\tmeta mark set meta mark | {MASQUERADE_MARK:#x}\n\
+             \t\tnumgen random mod {} vmap {{ {} }}\n\t}}",
+            v.backends.len(),
+            picks.join(", ")
+        );
+        for (i, addr) in v.backends.iter().enumerate() {
+            let _ = writeln!(s, "\tchain {chain}-{i} {{\n\t\tdnat to {addr}\n\t}}");
+        }
     }
     let _ = writeln!(
         s,
@@ -262,6 +344,45 @@ mod tests {
             text.contains("ip saddr { 127.0.0.0/8, 10.0.0.0/24 } meta mark set"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_virtual_ip_spreads_over_the_tasks_on_its_network() {
+        let mut v = view();
+        v.networks.push(ViewNetwork {
+            id: "app".into(),
+            name: "appnet".into(),
+            subnet: "10.0.1.0/24".into(),
+            gateway: "10.0.1.1".into(),
+            ..Default::default()
+        });
+        v.services[0].virtual_ips = vec![EndpointVirtualIp {
+            network_id: "app".into(),
+            addr: "10.0.1.2/24".into(),
+        }];
+        for (t, addr) in v.services[0]
+            .tasks
+            .iter_mut()
+            .zip(["10.0.1.3/24", "10.0.1.4/24"])
+        {
+            t.addresses.push(EndpointVirtualIp {
+                network_id: "app".into(),
+                addr: addr.into(),
+            });
+        }
+        let mesh = plan(&v, "n1", Reach::All);
+        assert_eq!(mesh.vips.len(), 1);
+        assert_eq!(mesh.vips[0].backends, vec!["10.0.1.3", "10.0.1.4"]);
+        assert_eq!(mesh.vips[0].bridge, "shl-app");
+        let text = render("t", &mesh);
+        assert!(
+            text.contains("elements = { 10.0.1.2 : goto vip-svc-app }"),
+            "{text}"
+        );
+        assert!(text.contains("ip daddr vmap @vips"), "{text}");
+        assert!(text.contains("dnat to 10.0.1.4\n"), "{text}");
+        v.services[0].endpoint_mode = "dnsrr".into();
+        assert!(plan(&v, "n1", Reach::All).vips.is_empty());
     }
 
     #[test]

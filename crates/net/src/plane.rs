@@ -18,6 +18,8 @@ pub struct KernelPlane {
     /// unchanged view loads nothing. `None` until the first view: then a leftover table is
     /// looked for.
     loaded: Mutex<Option<Option<String>>>,
+    /// The node's DNS resolver, started with the first network that has names to serve.
+    resolver: Mutex<Option<crate::dns::Resolver>>,
 }
 
 impl KernelPlane {
@@ -26,10 +28,69 @@ impl KernelPlane {
             node_id: node_id.to_string(),
             table: table_name(node_id),
             loaded: Mutex::new(None),
+            resolver: Mutex::new(None),
         }
     }
 
+    /// Puts each network's virtual IPs on its bridge (and takes off those of services gone):
+    /// the node then answers ARP for them, and the tasks' VIP traffic reaches its rules.
+    async fn own_vips(&self, view: &NetView, mesh: &mesh::Mesh) -> Result<(), NetError> {
+        let handle = crate::links::connect()?;
+        for net in view.networks.iter().filter(|n| !n.ingress) {
+            let bridge = crate::bridge_name(&net.id);
+            let wanted: Vec<std::net::Ipv4Addr> = mesh
+                .vips
+                .iter()
+                .filter(|v| v.bridge == bridge)
+                .filter_map(|v| v.addr.parse().ok())
+                .collect();
+            crate::links::sync_host_addresses(&handle, &bridge, &wanted).await?;
+        }
+        Ok(())
+    }
+
+    /// Serves the view's names on the gateway of every network with names (not `ingress`)
+    /// whose bridge is on the node; stops serving gateways that left.
+    async fn serve_names(&self, view: &NetView) -> Result<(), NetError> {
+        let wanted: Vec<std::net::SocketAddr> = view
+            .networks
+            .iter()
+            .filter(|n| !n.ingress && crate::links::index_of(&crate::bridge_name(&n.id)).is_some())
+            .filter_map(|n| n.gateway.parse::<std::net::Ipv4Addr>().ok())
+            .map(|gw| std::net::SocketAddr::from((gw, 53)))
+            .collect();
+        let mut resolver = self.resolver.lock().await;
+        if resolver.is_none() {
+            if wanted.is_empty() {
+                return Ok(());
+            }
+            *resolver = Some(crate::dns::Resolver::bind(
+                &[],
+                crate::dns::host_upstreams(),
+            )?);
+        }
+        let r = resolver.as_ref().expect("set above");
+        // The new names first: a task that leaves the view leaves DNS before it stops.
+        r.update(view);
+        for addr in r.listeners() {
+            if !wanted.contains(&addr) {
+                r.remove_listener(addr).await;
+            }
+        }
+        for addr in wanted {
+            if !r.listeners().contains(&addr) {
+                // Another node on this host (tests) may serve the same gateway: its answers
+                // come from the same cluster state.
+                if let Err(e) = r.add_listener(addr) {
+                    tracing::warn!("DNS: cannot serve names on {addr}: {e}");
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn program(&self, view: &NetView) -> Result<(), NetError> {
+        self.serve_names(view).await?;
         let mesh = mesh::plan(view, &self.node_id, Reach::Local);
         let mut guard = self.loaded.lock().await;
         if guard.is_none() {
@@ -55,6 +116,7 @@ impl KernelPlane {
             host::allow_localnet(&crate::bridge_name(&net.id))?;
         }
         host::open_docker_forwarding().await?;
+        self.own_vips(view, &mesh).await?;
         let script = mesh::render(&self.table, &mesh);
         if loaded.as_deref() != Some(script.as_str()) {
             nft::load(&script).await?;
@@ -76,6 +138,11 @@ impl crate::DataPlane for KernelPlane {
     }
 
     async fn clear(&self) -> Result<(), String> {
+        if let Some(r) = self.resolver.lock().await.take() {
+            for addr in r.listeners() {
+                r.remove_listener(addr).await;
+            }
+        }
         let mut loaded = self.loaded.lock().await;
         nft::delete_table(&self.table)
             .await

@@ -5,6 +5,11 @@
 //! address. The default route goes through the first network's gateway (the node), which
 //! masquerades what leaves the node. Removing the namespace removes its veth pairs; a bridge
 //! left without ports is removed with it.
+//!
+//! Service discovery: a process shares the host's files, so its resolv.conf is the host's.
+//! Instead, a small nftables table inside the namespace sends every DNS question (port 53,
+//! UDP and TCP, whatever server resolv.conf names, loopback ones included) to the node's
+//! resolver on the first named network's gateway.
 
 use crate::links;
 use crate::NetError;
@@ -29,6 +34,8 @@ pub struct SandboxNet {
     pub address: Ipv4Addr,
     pub prefix: u8,
     pub mtu: Option<u32>,
+    /// The node serves service names on this network's gateway (not `ingress`).
+    pub names: bool,
 }
 
 /// A task's network namespace.
@@ -313,6 +320,9 @@ async fn configure_inside(
                         .await
                         .map_err(|e| host("default route", e))?;
                 }
+                if let Some((i, named)) = nets.iter().enumerate().find(|(_, n)| n.names) {
+                    redirect_dns(i, named.gateway)?;
+                }
                 Ok(())
             })
         })
@@ -321,6 +331,43 @@ async fn configure_inside(
     })
     .await
     .map_err(|e| host("namespace thread", e))?
+}
+
+/// In the namespace (called from a thread inside it; `nft` inherits the thread's
+/// namespace): DNS questions go to `resolver:53`, leaving by `eth<i>`. Questions to a
+/// loopback server (a host running systemd-resolved) need `route_localnet` to leave and a
+/// masquerade to come back.
+fn redirect_dns(i: usize, resolver: Ipv4Addr) -> Result<(), NetError> {
+    let dev = format!("eth{i}");
+    std::fs::write(format!("/proc/sys/net/ipv4/conf/{dev}/route_localnet"), "1")
+        .map_err(|e| host("route_localnet in the task's namespace", e))?;
+    let script = format!(
+        "table ip shoal_dns {{\n\
+         \tchain output {{\n\t\ttype nat hook output priority -100; policy accept;\n\
+         \t\tip daddr != {resolver} meta l4proto {{ udp, tcp }} th dport 53 dnat to {resolver}:53\n\t}}\n\
+         \tchain postrouting {{\n\t\ttype nat hook postrouting priority 100; policy accept;\n\
+         \t\tip saddr 127.0.0.0/8 oifname \"{dev}\" masquerade\n\t}}\n}}\n"
+    );
+    let mut child = std::process::Command::new("nft")
+        .args(["-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| host("running nft in the task's namespace", e))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin
+            .write_all(script.as_bytes())
+            .map_err(|e| host("nft", e))?;
+    }
+    let out = child.wait_with_output().map_err(|e| host("nft", e))?;
+    if !out.status.success() {
+        return Err(host(
+            "DNS redirect in the task's namespace",
+            String::from_utf8_lossy(&out.stderr).trim(),
+        ));
+    }
+    Ok(())
 }
 
 /// Unmounts and removes a namespace file; gone already is fine.

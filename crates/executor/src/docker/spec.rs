@@ -82,6 +82,13 @@ fn host_config(run: &TaskRun) -> HostConfig {
         memory_reservation: set(run.memory_reservation),
         port_bindings: port_bindings(run),
         network_mode: run.networks.first().map(|n| n.engine_name()),
+        // The node's resolver, on the first network with names: the engine's own resolver
+        // in the container forwards it what it does not know, from the container's address.
+        dns: run
+            .networks
+            .iter()
+            .find(|n| !n.ingress && !n.gateway.is_empty())
+            .map(|n| vec![n.gateway.clone()]),
         ..Default::default()
     }
 }

@@ -38,6 +38,7 @@ fn sandbox_net(net: &TaskNetwork) -> Result<SandboxNet, ExecError> {
         address: addr.parse().map_err(|_| bad())?,
         prefix: prefix.parse().map_err(|_| bad())?,
         mtu: net.mtu,
+        names: !net.ingress,
     })
 }
 
