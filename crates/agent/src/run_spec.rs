@@ -66,7 +66,9 @@ pub fn networks(task: &Task) -> Vec<TaskNetwork> {
                 .spec
                 .driver_options
                 .get("com.docker.network.driver.mtu")
-                .and_then(|m| m.parse().ok());
+                .and_then(|m| m.parse().ok())
+                // Swarm's overlay MTU: the underlay's 1500 less VXLAN's 50 bytes.
+                .or(Some(1500 - 50));
             Some(TaskNetwork {
                 id: a.network.id.clone(),
                 name: a.network.spec.name.clone(),

@@ -16,6 +16,8 @@ pub struct NetView {
     pub networks: Vec<ViewNetwork>,
     /// Services on those networks, and every service that publishes an ingress port.
     pub services: Vec<ViewService>,
+    /// The UDP port of the overlay's VXLAN traffic (`--data-path-port`, 4789 by default).
+    pub data_path_port: u32,
 }
 
 /// One network, as far as a node needs it.
@@ -61,6 +63,8 @@ pub struct ViewTask {
     pub name: String,
     #[serde(rename = "NodeID")]
     pub node_id: String,
+    /// The address of its node, where the overlay sends its traffic.
+    pub node_addr: String,
     /// Its addresses (`10.0.1.5/24`), one per network.
     pub addresses: Vec<EndpointVirtualIp>,
 }

@@ -86,7 +86,17 @@ pub fn net_view(st: &State, node_id: &str) -> NetView {
         .map(|s| view_service(st, s))
         .collect();
     services.sort_by(|a, b| a.id.cmp(&b.id));
-    NetView { networks, services }
+    let data_path_port = st
+        .cluster
+        .as_ref()
+        .map(|c| c.data_path_port)
+        .filter(|p| *p > 0)
+        .unwrap_or(4789);
+    NetView {
+        networks,
+        services,
+        data_path_port,
+    }
 }
 
 fn view_service(st: &State, s: &Service) -> ViewService {
@@ -98,6 +108,11 @@ fn view_service(st: &State, s: &Service) -> ViewService {
             id: t.id.clone(),
             name: t.name.clone(),
             node_id: t.node_id.clone(),
+            node_addr: st
+                .nodes
+                .get(&t.node_id)
+                .map(|n| n.status.addr.clone())
+                .unwrap_or_default(),
             addresses: t
                 .networks_attachments
                 .iter()

@@ -15,6 +15,7 @@ pub mod host;
 pub mod links;
 pub mod mesh;
 pub mod nft;
+pub mod overlay;
 pub mod plane;
 pub mod sandbox;
 

@@ -1,6 +1,7 @@
 //! Network devices through netlink (rtnetlink): the bridge that carries a swarm network on a
-//! node, and veth pairs into task sandboxes. Bridges shoal makes carry the alias
-//! [`OURS`], so leftovers are told apart from the engine's bridges of the same prefix.
+//! node, and veth pairs into task sandboxes. Devices shoal makes carry the alias
+//! `shoal:<node>` ([`alias_of`]), so a node removes only its own leftovers: not the engine's
+//! bridges of the same prefix, nor another node's on a machine that hosts several (tests).
 
 use crate::NetError;
 use futures_util::TryStreamExt;
@@ -9,8 +10,13 @@ use rtnetlink::{Handle, LinkBridge, LinkUnspec, LinkVeth};
 use std::ffi::CString;
 use std::net::Ipv4Addr;
 
-/// The alias (`ip link show` prints it) of every device shoal makes.
+/// The start of the alias (`ip link show` prints it) of every device shoal makes.
 pub const OURS: &str = "shoal";
+
+/// The alias of the devices node `owner` makes.
+pub fn alias_of(owner: &str) -> String {
+    format!("{OURS}:{}", owner.get(..12).unwrap_or(owner))
+}
 
 fn nl(what: &str, e: impl std::fmt::Display) -> NetError {
     NetError::Host(format!("{what}: {e}"))
@@ -31,8 +37,8 @@ pub fn index_of(name: &str) -> Option<u32> {
     (i != 0).then_some(i)
 }
 
-/// Whether device `name` exists and has the alias [`OURS`].
-pub async fn is_ours(handle: &Handle, name: &str) -> bool {
+/// Whether device `name` exists and has the alias `alias`.
+pub async fn has_alias(handle: &Handle, name: &str, alias: &str) -> bool {
     let Some(index) = index_of(name) else {
         return false;
     };
@@ -41,7 +47,7 @@ pub async fn is_ours(handle: &Handle, name: &str) -> bool {
         Ok(Some(msg)) => msg
             .attributes
             .iter()
-            .any(|a| matches!(a, LinkAttribute::IfAlias(s) if s == OURS)),
+            .any(|a| matches!(a, LinkAttribute::IfAlias(s) if s == alias)),
         _ => false,
     }
 }
@@ -50,6 +56,7 @@ pub async fn is_ours(handle: &Handle, name: &str) -> bool {
 /// index. An existing bridge keeps what it has, plus the address.
 pub async fn ensure_bridge(
     handle: &Handle,
+    alias: &str,
     name: &str,
     gateway: Ipv4Addr,
     prefix: u8,
@@ -72,7 +79,7 @@ pub async fn ensure_bridge(
     // The alias only sticks when set on an existing link (the kernel ignores it at create).
     handle
         .link()
-        .change(LinkUnspec::new_with_index(index).alias(OURS).up().build())
+        .change(LinkUnspec::new_with_index(index).alias(alias).up().build())
         .execute()
         .await
         .map_err(|e| nl(&format!("bringing {name} up"), e))?;
@@ -125,6 +132,7 @@ pub fn bridge_ports(name: &str) -> Vec<String> {
 /// into the namespace open at `netns_fd`.
 pub async fn veth_into(
     handle: &Handle,
+    alias: &str,
     host: &str,
     peer: &str,
     bridge: u32,
@@ -148,7 +156,7 @@ pub async fn veth_into(
         .link()
         .change(
             LinkUnspec::new_with_index(host_index)
-                .alias(OURS)
+                .alias(alias)
                 .controller(bridge)
                 .up()
                 .build(),

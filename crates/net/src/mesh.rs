@@ -282,8 +282,10 @@ mod tests {
                 network_id: "ing".into(),
                 addr: addr.into(),
             }],
+            ..Default::default()
         };
         NetView {
+            data_path_port: 4789,
             networks: vec![ViewNetwork {
                 id: "ing".into(),
                 name: "ingress".into(),

@@ -20,6 +20,8 @@ pub struct KernelPlane {
     loaded: Mutex<Option<Option<String>>>,
     /// The node's DNS resolver, started with the first network that has names to serve.
     resolver: Mutex<Option<crate::dns::Resolver>>,
+    /// The VXLAN devices and entries to the other nodes.
+    overlay: crate::overlay::Overlay,
 }
 
 impl KernelPlane {
@@ -29,6 +31,7 @@ impl KernelPlane {
             table: table_name(node_id),
             loaded: Mutex::new(None),
             resolver: Mutex::new(None),
+            overlay: Default::default(),
         }
     }
 
@@ -91,6 +94,7 @@ impl KernelPlane {
 
     async fn program(&self, view: &NetView) -> Result<(), NetError> {
         self.serve_names(view).await?;
+        self.overlay.apply(view, &self.node_id).await?;
         let mesh = mesh::plan(view, &self.node_id, Reach::Local);
         let mut guard = self.loaded.lock().await;
         if guard.is_none() {
@@ -103,7 +107,7 @@ impl KernelPlane {
             if orphans > 0 {
                 tracing::info!(orphans, "removed task namespaces left by killed daemons");
             }
-            crate::sandbox::release_idle_bridges().await;
+            crate::sandbox::release_idle_bridges(&self.node_id).await;
         }
         let loaded = guard.as_mut().expect("set above");
         if mesh == mesh::Mesh::default() && loaded.is_none() {
@@ -148,7 +152,8 @@ impl crate::DataPlane for KernelPlane {
             .await
             .map_err(|e| e.to_string())?;
         *loaded = Some(None);
-        crate::sandbox::release_idle_bridges().await;
+        self.overlay.clear().await;
+        crate::sandbox::release_idle_bridges(&self.node_id).await;
         let others = nft::tables_with_prefix(TABLE_PREFIX)
             .await
             .unwrap_or_default();

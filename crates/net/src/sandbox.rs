@@ -42,6 +42,8 @@ pub struct SandboxNet {
 #[derive(Debug, Clone)]
 pub struct Sandbox {
     path: PathBuf,
+    /// The alias of the devices it made (its node's).
+    alias: String,
     bridges: Vec<String>,
     /// The host ends of its veth pairs.
     veths: Vec<String>,
@@ -59,11 +61,14 @@ impl Sandbox {
 
     /// Makes namespace `name` with one interface per network in `nets` (`eth0`, `eth1`...).
     /// A leftover namespace of that name is replaced.
-    pub async fn create(name: &str, nets: &[SandboxNet]) -> Result<Sandbox, NetError> {
+    /// `owner`: the node's ID (its devices' alias).
+    pub async fn create(name: &str, owner: &str, nets: &[SandboxNet]) -> Result<Sandbox, NetError> {
+        let alias = links::alias_of(owner);
         let path = Path::new(NETNS_DIR).join(name);
         remove_namespace(&path);
         let sandbox = Sandbox {
             path: path.clone(),
+            alias: alias.clone(),
             bridges: nets.iter().map(|n| n.bridge.clone()).collect(),
             veths: (0..nets.len()).map(|i| veth_names(name, i).0).collect(),
         };
@@ -76,6 +81,7 @@ impl Sandbox {
                 for (i, net) in nets.iter().enumerate() {
                     let bridge = links::ensure_bridge(
                         &handle,
+                        &alias,
                         &net.bridge,
                         net.gateway,
                         net.prefix,
@@ -83,8 +89,16 @@ impl Sandbox {
                     )
                     .await?;
                     let (outside, inside) = veth_names(name, i);
-                    links::veth_into(&handle, &outside, &inside, bridge, ns.as_raw_fd(), net.mtu)
-                        .await?;
+                    links::veth_into(
+                        &handle,
+                        &alias,
+                        &outside,
+                        &inside,
+                        bridge,
+                        ns.as_raw_fd(),
+                        net.mtu,
+                    )
+                    .await?;
                 }
             }
             configure_inside(ns, name, nets.to_vec()).await
@@ -117,7 +131,7 @@ impl Sandbox {
         remove_namespace(&self.path);
         let Ok(handle) = handle else { return };
         for bridge in &self.bridges {
-            release_bridge(&handle, bridge).await;
+            release_bridge(&handle, bridge, &self.alias).await;
         }
     }
 
@@ -128,8 +142,12 @@ impl Sandbox {
 }
 
 /// Removes `bridge` if shoal made it and nothing is attached to it any more.
-async fn release_bridge(handle: &rtnetlink::Handle, bridge: &str) {
-    if links::bridge_ports(bridge).is_empty() && links::is_ours(handle, bridge).await {
+async fn release_bridge(handle: &rtnetlink::Handle, bridge: &str, alias: &str) {
+    // The overlay's VXLAN device alone does not keep a bridge: it goes with it.
+    let tasks_on_it = links::bridge_ports(bridge)
+        .iter()
+        .any(|p| !p.starts_with("shv-"));
+    if !tasks_on_it && links::has_alias(handle, bridge, alias).await {
         let _ = links::delete(handle, bridge).await;
     }
 }
@@ -164,6 +182,7 @@ pub async fn reap_orphans() -> usize {
         let veths = (0..16).map(|i| veth_names(&name, i).0).collect();
         let sandbox = Sandbox {
             path: e.path(),
+            alias: String::new(),
             bridges: Vec::new(),
             veths,
         };
@@ -188,9 +207,10 @@ fn namespaces_in_use() -> std::collections::HashSet<u64> {
     out
 }
 
-/// Removes every bridge shoal made (`shl-*` with shoal's alias) that has no port left: what
-/// a node leaving the swarm, or a daemon that died, leaves behind.
-pub async fn release_idle_bridges() {
+/// Removes every bridge node `owner` made (`shl-*` with its alias) that has no task on it
+/// any more: what a node leaving the swarm, or its daemon dying, leaves behind.
+pub async fn release_idle_bridges(owner: &str) {
+    let alias = links::alias_of(owner);
     let _bridges = BRIDGES.lock().await;
     let Ok(handle) = links::connect() else { return };
     let Ok(dir) = std::fs::read_dir("/sys/class/net") else {
@@ -199,7 +219,7 @@ pub async fn release_idle_bridges() {
     for e in dir.filter_map(Result::ok) {
         let name = e.file_name().to_string_lossy().into_owned();
         if name.starts_with("shl-") {
-            release_bridge(&handle, &name).await;
+            release_bridge(&handle, &name, &alias).await;
         }
     }
 }
@@ -291,11 +311,14 @@ async fn configure_inside(
                 for (i, net) in nets.iter().enumerate() {
                     let (_, inside) = veth_names(&name, i);
                     let index = links::index_of(&inside).ok_or_else(|| host("no veth", &inside))?;
+                    // The MAC other nodes expect for this address (see `overlay`).
+                    let mac = crate::overlay::mac_of(net.address).to_vec();
                     handle
                         .link()
                         .change(
                             LinkUnspec::new_with_index(index)
                                 .name(format!("eth{i}"))
+                                .address(mac)
                                 .build(),
                         )
                         .execute()

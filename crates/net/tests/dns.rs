@@ -43,6 +43,7 @@ fn service(
                 name: format!("{name}.{}.t{name}{i}", i + 1),
                 node_id: "n1".into(),
                 addresses: vec![at(net, addr)],
+                ..Default::default()
             })
             .collect(),
         ..Default::default()
@@ -60,6 +61,7 @@ fn view() -> NetView {
         ..Default::default()
     };
     NetView {
+        data_path_port: 4789,
         networks: vec![network("lo", "127.0.0.0/8"), network("far", "10.9.0.0/24")],
         services: vec![
             service(

@@ -57,7 +57,7 @@ pub(crate) async fn make(run: &TaskRun, dir: &Path) -> Result<Option<Sandbox>, E
     tokio::fs::write(&marker, &name)
         .await
         .map_err(|e| ExecError::Failed(format!("writing {}: {e}", marker.display())))?;
-    match Sandbox::create(&name, &nets).await {
+    match Sandbox::create(&name, &run.node_id, &nets).await {
         Ok(s) => Ok(Some(s)),
         Err(e) => {
             let _ = tokio::fs::remove_file(&marker).await;

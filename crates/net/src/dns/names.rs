@@ -223,6 +223,7 @@ mod tests {
             name: name.into(),
             node_id: "n1".into(),
             addresses: addrs.iter().map(|(n, a)| at(n, a)).collect(),
+            ..Default::default()
         }
     }
 
@@ -249,6 +250,7 @@ mod tests {
     /// on `a`, `api` (vip) on `b`, `both` on `a` and `b`.
     fn view() -> NetView {
         NetView {
+            data_path_port: 4789,
             networks: vec![net("b", "10.0.2.0/24"), net("a", "10.0.1.0/24")],
             services: vec![
                 service(

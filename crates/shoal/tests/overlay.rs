@@ -1,0 +1,121 @@
+//! The overlay between nodes, on the network-namespace test bed (every node its own
+//! namespace and address, process executor): two tasks of a service on an overlay network,
+//! one per node, are both reached from a task on the first node, by name (`tasks.web`) and
+//! by address, the remote one through the VXLAN device. Needs network namespaces, root and
+//! nftables; CI has them, elsewhere it skips, saying so.
+
+mod common;
+
+use common::testbed::{skip_without_netns, TestBed};
+use common::wait_for;
+use std::collections::BTreeSet;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+/// The client's command line: unique on the machine, so its process can be found.
+const CLIENT: [&str; 2] = ["sleep", "100321"];
+
+/// Runs `script` in the network namespace of the client task's process. (The daemons run
+/// in mount namespaces of their own on the bed, so a sandbox's name under /run/netns is
+/// theirs only: the task's process is the way in.)
+fn in_client(script: &str) -> Output {
+    let pid = Command::new("pgrep")
+        .args(["-x", "-f", &CLIENT.join(" ")])
+        .output()
+        .expect("pgrep");
+    let pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
+    Command::new("nsenter")
+        .args(["-t", &pid, "-n", "sh", "-c", script])
+        .output()
+        .expect("nsenter")
+}
+
+/// What the task at `addr` answers the client (its own address).
+fn get_from_client(addr: &str) -> String {
+    let o = in_client(&format!(
+        "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 2 {addr} 80 | tail -n 1"
+    ));
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+#[test]
+fn tasks_on_two_nodes_reach_each_other_over_the_overlay() {
+    let name = "overlay";
+    if skip_without_netns(name) || shoal_testbed::prereq::skip_without_nftables(name) {
+        return;
+    }
+    common::ensure_test_image();
+    let bed = TestBed::swarm(1, 1);
+    let m1 = &bed["m1"];
+    m1.docker_ok(&["network", "create", "-d", "overlay", "appnet"]);
+    m1.docker_ok(&[
+        "service",
+        "create",
+        "-d",
+        "--name",
+        "web",
+        "--network",
+        "appnet",
+        "--replicas",
+        "2",
+        "--replicas-max-per-node",
+        "1",
+        "busybox",
+        "sh",
+        "-c",
+        "d=$(mktemp -d) && hostname -I > $d/index.html && exec busybox httpd -f -p 80 -h $d",
+    ]);
+    m1.docker_ok(&[
+        "service",
+        "create",
+        "-d",
+        "--name",
+        "client",
+        "--network",
+        "appnet",
+        "--constraint",
+        "node.hostname==m1",
+        "busybox",
+        CLIENT[0],
+        CLIENT[1],
+    ]);
+    m1.wait_running("web", 2);
+    m1.wait_running("client", 1);
+    let tasks = m1.running_tasks("web");
+    let nodes: BTreeSet<&str> = tasks
+        .iter()
+        .map(|t| t["NodeID"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes.len(), 2, "one web task per node");
+    let addrs: BTreeSet<String> = tasks
+        .iter()
+        .map(|t| {
+            let a = t["NetworksAttachments"][0]["Addresses"][0]
+                .as_str()
+                .unwrap();
+            a.split('/').next().unwrap().to_string()
+        })
+        .collect();
+
+    // By name: both tasks, wherever they run.
+    wait_for(
+        "tasks.web listing both tasks",
+        Duration::from_secs(30),
+        || {
+            let o = in_client("busybox nslookup tasks.web");
+            let text = String::from_utf8_lossy(&o.stdout).to_string();
+            addrs
+                .iter()
+                .all(|a| text.contains(&format!("Address: {a}")))
+        },
+    );
+    // By address: each task answers with its own address, the one on the other node
+    // through the overlay.
+    for addr in &addrs {
+        wait_for(
+            &format!("{addr} answering the client"),
+            Duration::from_secs(30),
+            || get_from_client(addr) == *addr,
+        );
+    }
+}
