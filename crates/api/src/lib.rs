@@ -33,7 +33,7 @@ pub use cluster::*;
 pub use health::HealthConfig;
 pub use meta::*;
 pub use mount::Mount;
-pub use netview::{NetView, ViewNetwork, ViewService, ViewTask};
+pub use netview::{NetView, ViewNetwork, ViewNodeAddress, ViewService, ViewTask};
 pub use node::*;
 pub use placement::{ImagePlatform, Placement, PlacementPreference};
 pub use references::{ConfigReference, FileTarget, Reference, SecretReference};

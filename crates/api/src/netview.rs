@@ -33,6 +33,20 @@ pub struct ViewNetwork {
     pub attachable: bool,
     /// Driver options (`--opt`).
     pub options: Labels,
+    /// Each node's own address on the network, for traffic it sends to other nodes' tasks.
+    pub node_addresses: Vec<ViewNodeAddress>,
+}
+
+/// A node's own address on a network, and where the node is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ViewNodeAddress {
+    #[serde(rename = "NodeID")]
+    pub node_id: String,
+    /// `10.0.1.250/24`.
+    pub addr: String,
+    /// The node's own (underlay) address.
+    pub node_addr: String,
 }
 
 /// One service: how it is reached and the tasks that answer for it.

@@ -70,6 +70,14 @@ pub struct Network {
     pub containers: Map<String, Value>,
     pub options: Labels,
     pub labels: Labels,
+    /// Each node's own address on the network (node ID to `10.0.1.250/24`), from which it
+    /// reaches tasks on other nodes for the routing mesh and VIPs (swarmkit's load-balancer
+    /// attachments). shoal's addition to Docker's object.
+    #[serde(
+        rename = "ShoalNodeAddresses",
+        skip_serializing_if = "std::collections::BTreeMap::is_empty"
+    )]
+    pub node_addresses: std::collections::BTreeMap<String, String>,
 }
 
 /// Checks a create request as Docker does; the text is what the client shows.

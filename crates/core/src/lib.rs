@@ -35,6 +35,7 @@ pub fn reconcile(state: &State, now: Timestamp, ids: &mut dyn IdSource) -> Plan 
     update_status::check_failures(state, &tasks, now, &mut plan);
     orchestrator::run(state, &tasks, now, ids, &mut plan);
     ipam::attach_new_tasks(state, &mut plan);
+    ipam::attach_nodes(state, &mut plan);
     scheduler::schedule(state, now, &mut plan);
     reaper::reap(state, &tasks, &mut plan);
     update_status::check_complete(state, &tasks, now, &mut plan);

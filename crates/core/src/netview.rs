@@ -4,7 +4,8 @@
 use shoal_api::ipv4::Cidr;
 use shoal_api::network::Network;
 use shoal_api::{
-    EndpointVirtualIp, NetView, Service, Task, TaskState, ViewNetwork, ViewService, ViewTask,
+    EndpointVirtualIp, NetView, Service, Task, TaskState, ViewNetwork, ViewNodeAddress,
+    ViewService, ViewTask,
 };
 use shoal_store::State;
 use std::collections::BTreeSet;
@@ -24,7 +25,7 @@ fn publishes_ingress(s: &Service) -> bool {
         .any(|p| matches!(p.publish_mode.as_str(), "" | "ingress"))
 }
 
-fn view_network(n: &Network) -> ViewNetwork {
+fn view_network(st: &State, n: &Network) -> ViewNetwork {
     let cfg = n.ipam.config.first();
     ViewNetwork {
         id: n.id.clone(),
@@ -34,6 +35,19 @@ fn view_network(n: &Network) -> ViewNetwork {
         ingress: n.ingress,
         attachable: n.attachable,
         options: n.options.clone(),
+        node_addresses: n
+            .node_addresses
+            .iter()
+            .map(|(node, addr)| ViewNodeAddress {
+                node_id: node.clone(),
+                addr: addr.clone(),
+                node_addr: st
+                    .nodes
+                    .get(node)
+                    .map(|x| x.status.addr.clone())
+                    .unwrap_or_default(),
+            })
+            .collect(),
     }
 }
 
@@ -65,7 +79,7 @@ pub fn net_view(st: &State, node_id: &str) -> NetView {
                 .first()
                 .is_some_and(|c| Cidr::parse(&c.subnet).is_ok())
         })
-        .map(view_network)
+        .map(|n| view_network(st, n))
         .collect();
     let on_our_networks = |s: &Service| {
         s.endpoint

@@ -62,7 +62,8 @@ pub async fn ensure_bridge(
     prefix: u8,
     mtu: Option<u32>,
 ) -> Result<u32, NetError> {
-    if index_of(name).is_none() {
+    let made = index_of(name).is_none();
+    if made {
         let mut msg = LinkBridge::new(name).up();
         if let Some(mtu) = mtu {
             msg = msg.mtu(mtu);
@@ -76,10 +77,15 @@ pub async fn ensure_bridge(
     }
     let index = index_of(name).ok_or_else(|| nl("bridge vanished", name))?;
     add_address(handle, index, gateway, prefix).await?;
-    // The alias only sticks when set on an existing link (the kernel ignores it at create).
+    // The alias only sticks when set on an existing link (the kernel ignores it at create);
+    // a bridge someone else made (the engine's) keeps its own.
+    let mut change = LinkUnspec::new_with_index(index).up();
+    if made {
+        change = change.alias(alias);
+    }
     handle
         .link()
-        .change(LinkUnspec::new_with_index(index).alias(alias).up().build())
+        .change(change.build())
         .execute()
         .await
         .map_err(|e| nl(&format!("bringing {name} up"), e))?;
@@ -215,4 +221,17 @@ pub async fn sync_host_addresses(
         add_address(handle, index, *ip, 32).await?;
     }
     Ok(())
+}
+
+/// Makes bridge `index` take frames sent to `mac` as its own (a permanent local entry in
+/// its forwarding table), without changing the MAC its tasks already know it by.
+pub async fn accept_mac(handle: &Handle, index: u32, mac: [u8; 6]) -> Result<(), NetError> {
+    handle
+        .neighbours()
+        .add_bridge(index, &mac)
+        .flags(rtnetlink::packet_route::neighbour::NeighbourFlags::Own)
+        .replace()
+        .execute()
+        .await
+        .map_err(|e| nl("adding a local MAC to a bridge", e))
 }

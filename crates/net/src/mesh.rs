@@ -13,8 +13,41 @@
 //! backend would answer the client directly). Everything else keeps its source address, so
 //! a task sees the real client (Swarm's moby#25526).
 
-use shoal_api::NetView;
+use shoal_api::{NetView, ViewNetwork, ViewTask};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
+
+/// The packet mark asking for the node's own address as source (a remote backend).
+pub const SNAT_MARK: u32 = 0x8000;
+
+/// The node's own address on `net`, without prefix.
+pub fn own_address<'a>(net: &'a ViewNetwork, node_id: &str) -> Option<&'a str> {
+    net.node_addresses
+        .iter()
+        .find(|a| a.node_id == node_id)
+        .and_then(|a| a.addr.split('/').next())
+}
+
+/// The tasks of `tasks` this node may send traffic to on `net`, and their addresses there:
+/// its own, and (with [`Reach::All`], once it has an address of its own on the network to
+/// get the replies back) the other nodes'.
+fn reachable<'a>(
+    tasks: &'a [ViewTask],
+    net: &'a ViewNetwork,
+    node_id: &'a str,
+    reach: Reach,
+) -> impl Iterator<Item = (&'a ViewTask, String)> + 'a {
+    let remote_ok = reach == Reach::All && own_address(net, node_id).is_some();
+    tasks
+        .iter()
+        .filter(move |t| t.node_id == node_id || remote_ok)
+        .flat_map(move |t| {
+            t.addresses
+                .iter()
+                .filter(move |a| a.network_id == net.id)
+                .filter_map(move |a| a.addr.split('/').next().map(|ip| (t, ip.to_string())))
+        })
+}
 
 /// The packet mark asking the postrouting chain to masquerade (kube-proxy's bit).
 pub const MASQUERADE_MARK: u32 = 0x4000;
@@ -43,6 +76,11 @@ pub struct Mesh {
     pub egress: Vec<(String, String)>,
     /// Services' virtual IPs on the node's networks, each spread over its tasks there.
     pub vips: Vec<Vip>,
+    /// Backends on other nodes: connections to them leave with the node's own address on
+    /// their network, so the replies come back through this node.
+    pub remote: BTreeSet<String>,
+    /// `(subnet, bridge, the node's own address)` of each network it has an address on.
+    pub snat: Vec<(String, String, String)>,
 }
 
 /// One service's virtual IP on one network.
@@ -84,13 +122,8 @@ pub fn plan(view: &NetView, node_id: &str, reach: Reach) -> Mesh {
                     .networks
                     .iter()
                     .find(|n| n.id == v.network_id && !n.ingress)?;
-                let backends = s
-                    .tasks
-                    .iter()
-                    .filter(|t| reach == Reach::All || t.node_id == node_id)
-                    .flat_map(|t| t.addresses.iter())
-                    .filter(|a| a.network_id == net.id)
-                    .filter_map(|a| a.addr.split('/').next().map(str::to_string))
+                let backends = reachable(&s.tasks, net, node_id, reach)
+                    .map(|(_, ip)| ip)
                     .collect();
                 Some(Vip {
                     service_id: s.id.clone(),
@@ -102,10 +135,28 @@ pub fn plan(view: &NetView, node_id: &str, reach: Reach) -> Mesh {
             })
         })
         .collect();
+    let remote: BTreeSet<String> = view
+        .services
+        .iter()
+        .flat_map(|s| s.tasks.iter())
+        .filter(|t| t.node_id != node_id)
+        .flat_map(|t| t.addresses.iter())
+        .filter_map(|a| a.addr.split('/').next().map(str::to_string))
+        .collect();
+    let snat = view
+        .networks
+        .iter()
+        .filter_map(|n| {
+            let own = own_address(n, node_id)?;
+            Some((n.subnet.clone(), crate::bridge_name(&n.id), own.to_string()))
+        })
+        .collect();
     let Some(ingress) = view.networks.iter().find(|n| n.ingress) else {
         return Mesh {
             egress,
             vips,
+            remote,
+            snat,
             ..Mesh::default()
         };
     };
@@ -115,14 +166,8 @@ pub fn plan(view: &NetView, node_id: &str, reach: Reach) -> Mesh {
             let Some(port) = p.published_port.filter(|n| *n > 0) else {
                 continue;
             };
-            let backends = s
-                .tasks
-                .iter()
-                .filter(|t| reach == Reach::All || t.node_id == node_id)
-                .flat_map(|t| t.addresses.iter())
-                .filter(|a| a.network_id == ingress.id)
-                .filter_map(|a| a.addr.split('/').next())
-                .map(|ip| (ip.to_string(), p.target_port))
+            let backends = reachable(&s.tasks, ingress, node_id, reach)
+                .map(|(_, ip)| (ip, p.target_port))
                 .collect();
             published.push(Published {
                 service_id: s.id.clone(),
@@ -147,6 +192,17 @@ pub fn plan(view: &NetView, node_id: &str, reach: Reach) -> Mesh {
         masquerade_from,
         egress,
         vips,
+        remote,
+        snat,
+    }
+}
+
+/// The statement a backend's chain starts with: remote backends get the SNAT mark.
+fn snat_mark(mesh: &Mesh, addr: &str) -> String {
+    if mesh.remote.contains(addr) {
+        format!("meta mark set meta mark | {SNAT_MARK:#x} ")
+    } else {
+        String::new()
     }
 }
 
@@ -222,13 +278,26 @@ pub fn render(table: &str, mesh: &Mesh) -> String {
             picks.join(", ")
         );
         for (i, addr) in v.backends.iter().enumerate() {
-            let _ = writeln!(s, "\tchain {chain}-{i} {{\n\t\tdnat to {addr}\n\t}}");
+            let _ = writeln!(
+                s,
+                "\tchain {chain}-{i} {{\n\t\t{}dnat to {addr}\n\t}}",
+                snat_mark(mesh, addr)
+            );
         }
     }
     let _ = writeln!(
         s,
-        "\tchain postrouting {{\n\t\ttype nat hook postrouting priority 100; policy accept;\n\
-         \t\tmeta mark & {MASQUERADE_MARK:#x} == {MASQUERADE_MARK:#x} masquerade"
+        "\tchain postrouting {{\n\t\ttype nat hook postrouting priority 100; policy accept;"
+    );
+    for (subnet, bridge, own) in &mesh.snat {
+        let _ = writeln!(
+            s,
+            "\t\tmeta mark & {SNAT_MARK:#x} == {SNAT_MARK:#x} oifname \"{bridge}\" ip daddr {subnet} snat to {own}"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\t\tmeta mark & {MASQUERADE_MARK:#x} == {MASQUERADE_MARK:#x} masquerade"
     );
     for (subnet, bridge) in &mesh.egress {
         let _ = writeln!(
@@ -259,7 +328,8 @@ pub fn render(table: &str, mesh: &Mesh) -> String {
         for (i, (addr, target)) in p.backends.iter().enumerate() {
             let _ = writeln!(
                 s,
-                "\tchain {chain}-{i} {{\n\t\tmeta l4proto {} dnat to {addr}:{target}\n\t}}",
+                "\tchain {chain}-{i} {{\n\t\t{}meta l4proto {} dnat to {addr}:{target}\n\t}}",
+                snat_mark(mesh, addr),
                 p.protocol
             );
         }
@@ -292,6 +362,11 @@ mod tests {
                 subnet: "10.0.0.0/24".into(),
                 gateway: "10.0.0.1".into(),
                 ingress: true,
+                node_addresses: vec![shoal_api::ViewNodeAddress {
+                    node_id: "n1".into(),
+                    addr: "10.0.0.250/24".into(),
+                    node_addr: "192.0.2.1".into(),
+                }],
                 ..Default::default()
             }],
             services: vec![ViewService {
@@ -323,12 +398,35 @@ mod tests {
         );
         let local = plan(&view(), "n1", Reach::Local);
         assert_eq!(local.published[0].backends, vec![("10.0.0.3".into(), 80)]);
+        // Without an address of its own on ingress, a node cannot get replies back from
+        // other nodes' tasks: it sends only to its own.
+        let mut alone = view();
+        alone.networks[0].node_addresses.clear();
+        assert_eq!(
+            plan(&alone, "n1", Reach::All).published[0].backends,
+            vec![("10.0.0.3".into(), 80)]
+        );
         assert_eq!(local.masquerade_from, vec!["127.0.0.0/8", "10.0.0.0/24"]);
     }
 
     #[test]
     fn the_table_dispatches_on_port_and_picks_a_backend() {
         let text = render("shoal_n1", &plan(&view(), "n1", Reach::All));
+        // The task on n2 is reached from n1's own address on ingress.
+        assert!(
+            text.contains("meta mark set meta mark | 0x8000 meta l4proto tcp dnat to 10.0.0.4:80"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"meta mark & 0x8000 == 0x8000 oifname "shl-ing" ip daddr 10.0.0.0/24 snat to 10.0.0.250"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("meta l4proto tcp dnat to 10.0.0.3:80"),
+            "{text}"
+        );
         assert!(
             text.starts_with("table ip shoal_n1\ndelete table ip shoal_n1\n"),
             "{text}"
@@ -356,6 +454,11 @@ mod tests {
             name: "appnet".into(),
             subnet: "10.0.1.0/24".into(),
             gateway: "10.0.1.1".into(),
+            node_addresses: vec![shoal_api::ViewNodeAddress {
+                node_id: "n1".into(),
+                addr: "10.0.1.250/24".into(),
+                node_addr: "192.0.2.1".into(),
+            }],
             ..Default::default()
         });
         v.services[0].virtual_ips = vec![EndpointVirtualIp {

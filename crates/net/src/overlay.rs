@@ -54,6 +54,16 @@ pub fn peers(view: &NetView, node_id: &str) -> BTreeMap<String, BTreeSet<Peer>> 
         .iter()
         .map(|n| (n.id.clone(), BTreeSet::new()))
         .collect();
+    // Other nodes' own addresses: replies to connections they sent through the mesh.
+    for n in &view.networks {
+        for a in n.node_addresses.iter().filter(|a| a.node_id != node_id) {
+            let ip = a.addr.split('/').next().and_then(|ip| ip.parse().ok());
+            let node = a.node_addr.parse().ok();
+            if let (Some(ip), Some(node), Some(set)) = (ip, node, out.get_mut(&n.id)) {
+                set.insert((ip, node));
+            }
+        }
+    }
     for t in view.services.iter().flat_map(|s| s.tasks.iter()) {
         if t.node_id == node_id {
             continue;

@@ -39,15 +39,50 @@ impl KernelPlane {
     /// the node then answers ARP for them, and the tasks' VIP traffic reaches its rules.
     async fn own_vips(&self, view: &NetView, mesh: &mesh::Mesh) -> Result<(), NetError> {
         let handle = crate::links::connect()?;
-        for net in view.networks.iter().filter(|n| !n.ingress) {
+        for net in &view.networks {
             let bridge = crate::bridge_name(&net.id);
+            let own = mesh::own_address(net, &self.node_id).and_then(|a| a.parse().ok());
             let wanted: Vec<std::net::Ipv4Addr> = mesh
                 .vips
                 .iter()
                 .filter(|v| v.bridge == bridge)
                 .filter_map(|v| v.addr.parse().ok())
+                .chain(own)
                 .collect();
             crate::links::sync_host_addresses(&handle, &bridge, &wanted).await?;
+        }
+        Ok(())
+    }
+
+    /// For each network the node has an address of its own on: its bridge (made if no task
+    /// made it: a node without tasks still answers the mesh), with the MAC the other nodes'
+    /// neighbour entries give that address.
+    async fn own_bridges(&self, view: &NetView) -> Result<(), NetError> {
+        let handle = crate::links::connect()?;
+        let alias = crate::links::alias_of(&self.node_id);
+        for net in &view.networks {
+            let Some(own) = mesh::own_address(net, &self.node_id)
+                .and_then(|a| a.parse::<std::net::Ipv4Addr>().ok())
+            else {
+                continue;
+            };
+            let (Ok(gateway), Some(prefix)) = (
+                net.gateway.parse::<std::net::Ipv4Addr>(),
+                net.subnet.split_once('/').and_then(|(_, p)| p.parse().ok()),
+            ) else {
+                continue;
+            };
+            let bridge = crate::bridge_name(&net.id);
+            let index = crate::links::ensure_bridge(
+                &handle,
+                &alias,
+                &bridge,
+                gateway,
+                prefix,
+                Some(1500 - crate::overlay::VXLAN_OVERHEAD),
+            )
+            .await?;
+            crate::links::accept_mac(&handle, index, crate::overlay::mac_of(own)).await?;
         }
         Ok(())
     }
@@ -93,9 +128,10 @@ impl KernelPlane {
     }
 
     async fn program(&self, view: &NetView) -> Result<(), NetError> {
+        self.own_bridges(view).await?;
         self.serve_names(view).await?;
         self.overlay.apply(view, &self.node_id).await?;
-        let mesh = mesh::plan(view, &self.node_id, Reach::Local);
+        let mesh = mesh::plan(view, &self.node_id, Reach::All);
         let mut guard = self.loaded.lock().await;
         if guard.is_none() {
             // A crashed or killed daemon's table is reconciled by the first view.

@@ -1,8 +1,10 @@
 //! The overlay between nodes, on the network-namespace test bed (every node its own
 //! namespace and address, process executor): two tasks of a service on an overlay network,
-//! one per node, are both reached from a task on the first node, by name (`tasks.web`) and
-//! by address, the remote one through the VXLAN device. Needs network namespaces, root and
-//! nftables; CI has them, elsewhere it skips, saying so.
+//! one per node, are both reached from a task on the first node, by name (`tasks.web`), by
+//! address (the remote one through the VXLAN device) and through the service's VIP; a port
+//! published by a service whose only task runs on the second node answers on the first
+//! node's address (the routing mesh). Needs network namespaces, root and nftables; CI has
+//! them, elsewhere it skips, saying so.
 
 mod common;
 
@@ -118,4 +120,47 @@ fn tasks_on_two_nodes_reach_each_other_over_the_overlay() {
             || get_from_client(addr) == *addr,
         );
     }
+    // Through the VIP: both tasks, the remote one from m1's own address on the network.
+    let mut seen = BTreeSet::new();
+    wait_for(
+        "both tasks answering through the VIP",
+        Duration::from_secs(30),
+        || {
+            let who = get_from_client("web");
+            if addrs.contains(&who) {
+                seen.insert(who);
+            }
+            seen == addrs
+        },
+    );
+
+    // The routing mesh: a port published by a service whose one task runs on w1 answers on
+    // m1's address.
+    m1.docker_ok(&[
+        "service",
+        "create",
+        "-d",
+        "--name",
+        "far",
+        "-p",
+        "18080:80",
+        "--constraint",
+        "node.hostname==w1",
+        "busybox",
+        "sh",
+        "-c",
+        "d=$(mktemp -d) && echo far > $d/index.html && exec busybox httpd -f -p 80 -h $d",
+    ]);
+    m1.wait_running("far", 1);
+    let m1_ip = bed["m1"].addr().split(':').next().unwrap().to_string();
+    wait_for(
+        "m1's address answering for w1's task",
+        Duration::from_secs(30),
+        || {
+            let o = in_client(&format!(
+                "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 2 {m1_ip} 18080 | tail -n 1"
+            ));
+            String::from_utf8_lossy(&o.stdout).trim() == "far"
+        },
+    );
 }

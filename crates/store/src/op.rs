@@ -105,6 +105,11 @@ pub enum Op {
     DeleteNetwork {
         id: String,
     },
+    /// Allocator: the nodes' own addresses on a network (replaces them all).
+    SetNodeAddresses {
+        network_id: String,
+        addresses: std::collections::BTreeMap<String, String>,
+    },
     CreateTask(Box<Task>),
     /// Scheduler: place a pending task on a node.
     AssignTask {

@@ -33,6 +33,9 @@ impl InUse {
         for net in st.networks.values() {
             let gateway = net.ipam.config.first().and_then(|c| addr_of(&c.gateway));
             u.taken.entry(net.id.clone()).or_default().extend(gateway);
+            for addr in net.node_addresses.values() {
+                u.take(&net.id, addr);
+            }
         }
         for s in st.services.values() {
             for vip in &s.endpoint.virtual_ips {
@@ -49,7 +52,8 @@ impl InUse {
         u
     }
 
-    fn take(&mut self, network_id: &str, addr: &str) {
+    /// Marks `addr` taken on the network.
+    pub fn take(&mut self, network_id: &str, addr: &str) {
         if let Some(a) = addr_of(addr) {
             self.taken
                 .entry(network_id.to_string())
@@ -61,22 +65,35 @@ impl InUse {
     /// The lowest free address of `net` (in its IP range, if it has one), now taken,
     /// written with the subnet's prefix (`10.0.1.5/24`).
     pub fn allocate(&mut self, net: &Network) -> Result<String, String> {
+        self.allocate_from(net, false)
+    }
+
+    /// The highest free address of `net`: nodes' own addresses come from the top, services'
+    /// and tasks' from the bottom, so allocations decided concurrently (the control API's
+    /// VIPs, the reconciler's) meet only on a nearly full network.
+    pub fn allocate_high(&mut self, net: &Network) -> Result<String, String> {
+        self.allocate_from(net, true)
+    }
+
+    fn allocate_from(&mut self, net: &Network, high: bool) -> Result<String, String> {
         let (subnet, range) = pool_of(net)
             .ok_or_else(|| format!("network {} has no subnet to give addresses from", net.name))?;
         let taken = self.taken.entry(net.id.clone()).or_default();
         // The subnet's own network and broadcast addresses are never given, even when the
         // range starts or ends on them.
         let hosts = subnet.host_range();
-        let free = range
-            .hosts()
-            .filter(|a| hosts.contains(a))
-            .find(|a| !taken.contains(a))
-            .ok_or_else(|| {
-                format!(
-                    "no available IPv4 addresses on this network's address pools: {} ({})",
-                    net.name, net.id
-                )
-            })?;
+        let usable = |a: &u32| hosts.contains(a) && !taken.contains(a);
+        let found = if high {
+            range.host_range().rev().find(usable)
+        } else {
+            range.host_range().find(usable)
+        };
+        let free = found.ok_or_else(|| {
+            format!(
+                "no available IPv4 addresses on this network's address pools: {} ({})",
+                net.name, net.id
+            )
+        })?;
         taken.insert(free);
         Ok(subnet.with_prefix(free))
     }
@@ -170,4 +187,73 @@ pub fn attach_new_tasks(st: &State, plan: &mut Plan) {
         task.networks_attachments = attachments;
         true
     });
+}
+
+/// Gives every node that needs one its own address on a network, and takes it back from
+/// nodes that no longer do: a node needs one on each network a live task of it is on, and on
+/// `ingress` while any service publishes an ingress port (the mesh answers on every node).
+/// Addresses the pass's new tasks took are not given again.
+pub fn attach_nodes(st: &State, plan: &mut Plan) {
+    let mut needs: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for t in st
+        .tasks
+        .values()
+        .filter(|t| !t.status.state.is_terminal() && !t.node_id.is_empty())
+    {
+        for a in &t.networks_attachments {
+            needs
+                .entry(a.network.id.as_str())
+                .or_default()
+                .insert(t.node_id.as_str());
+        }
+    }
+    let mesh = st.services.values().any(|s| {
+        s.endpoint
+            .ports
+            .iter()
+            .any(|p| matches!(p.publish_mode.as_str(), "" | "ingress"))
+    });
+    if let Some(ingress) = st.networks.values().find(|n| n.ingress).filter(|_| mesh) {
+        let ready = st
+            .nodes
+            .values()
+            .filter(|n| n.status.state == shoal_api::NodeState::Ready)
+            .map(|n| n.id.as_str());
+        needs.entry(ingress.id.as_str()).or_default().extend(ready);
+    }
+    let mut in_use: Option<InUse> = None;
+    for net in st.networks.values() {
+        let wanted = needs.get(net.id.as_str());
+        let mut next: std::collections::BTreeMap<String, String> = net
+            .node_addresses
+            .iter()
+            .filter(|(node, _)| wanted.is_some_and(|w| w.contains(node.as_str())))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for node in wanted.into_iter().flatten() {
+            if next.contains_key(*node) {
+                continue;
+            }
+            let u = in_use.get_or_insert_with(|| {
+                let mut u = InUse::of(st);
+                for t in &plan.new_tasks {
+                    for a in &t.networks_attachments {
+                        for addr in &a.addresses {
+                            u.take(&a.network.id, addr);
+                        }
+                    }
+                }
+                u
+            });
+            if let Ok(addr) = u.allocate_high(net) {
+                next.insert(node.to_string(), addr);
+            }
+        }
+        if next != net.node_addresses {
+            plan.ops.push(shoal_store::Op::SetNodeAddresses {
+                network_id: net.id.clone(),
+                addresses: next,
+            });
+        }
+    }
 }

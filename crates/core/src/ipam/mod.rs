@@ -10,6 +10,6 @@ pub mod addresses;
 pub mod pools;
 pub mod ports;
 
-pub use addresses::{attach_new_tasks, service_vips, task_networks, InUse};
+pub use addresses::{attach_new_tasks, attach_nodes, service_vips, task_networks, InUse};
 pub use pools::{check_requested, next_subnet};
 pub use ports::{publish, DYNAMIC_PORTS};

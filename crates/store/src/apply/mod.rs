@@ -101,6 +101,10 @@ fn apply_op(state: &mut State, at: At, op: &Op) -> Result<(), StoreError> {
         Op::DeleteConfig { id } => configs(state).delete(id),
         Op::CreateNetwork(n) => networks::create(state, at, n),
         Op::DeleteNetwork { id } => networks::delete(state, id),
+        Op::SetNodeAddresses {
+            network_id,
+            addresses,
+        } => networks::set_node_addresses(state, network_id, addresses),
         Op::CreateTask(t) => tasks::create(state, at, t),
         Op::AssignTask { id, node_id } => tasks::assign(state, at, id, node_id),
         Op::SetTaskPending { id, err } => tasks::set_pending(state, at, id, err),

@@ -32,3 +32,38 @@ pub(super) fn delete(state: &mut State, id: &str) -> Result<(), StoreError> {
         .ok_or_else(|| not_found("network", id))?;
     Ok(())
 }
+
+pub(super) fn set_node_addresses(
+    state: &mut State,
+    id: &str,
+    addresses: &std::collections::BTreeMap<String, String>,
+) -> Result<(), StoreError> {
+    // Decided from a state that may have moved on: an address a service or a task took
+    // meanwhile stays theirs, and the reconciler gives the node another one.
+    let ip = |a: &str| a.split('/').next().unwrap_or_default().to_string();
+    let mut used = std::collections::HashSet::new();
+    for s in state.services.values() {
+        for v in s.endpoint.virtual_ips.iter().filter(|v| v.network_id == id) {
+            used.insert(ip(&v.addr));
+        }
+    }
+    for t in state
+        .tasks
+        .values()
+        .filter(|t| !t.status.state.is_terminal())
+    {
+        for a in t.networks_attachments.iter().filter(|a| a.network.id == id) {
+            used.extend(a.addresses.iter().map(|x| ip(x)));
+        }
+    }
+    let n = state
+        .networks
+        .get_mut(id)
+        .ok_or_else(|| not_found("network", id))?;
+    n.node_addresses = addresses
+        .iter()
+        .filter(|(_, a)| !used.contains(&ip(a)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(())
+}
