@@ -231,3 +231,74 @@ fn with_the_docker_executor_a_published_port_answers_on_every_address_over_both_
 fn with_the_process_executor_each_task_has_its_namespace_and_the_port_answers_over_both() {
     the_mesh_answers("process", "10.232.0.0/16");
 }
+
+/// `docker stack deploy` with `ports:`, then `service update --publish-add` and
+/// `--publish-rm` (which removes by target port, as in Docker): the mesh follows each change.
+#[test]
+fn a_stack_publishes_its_ports_and_publish_add_and_rm_follow() {
+    let name = "routing_mesh_stack";
+    if shoal_testbed::prereq::skip_without_nftables(name) {
+        return;
+    }
+    ensure_test_image();
+    let d = Daemon::start("process");
+    d.docker_ok(&["swarm", "init", "--default-addr-pool", "10.238.0.0/16"]);
+    let (first, second) = (free_port(), free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("stack.yml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"version: "3.8"
+services:
+  web:
+    image: busybox
+    command: sh -c 'd=$$(mktemp -d) && hostname -I > $$d/index.html && exec busybox httpd -f -p 80 -h $$d'
+    deploy:
+      replicas: 2
+    ports:
+      - "{first}:80"
+    networks: [front]
+networks:
+  front:
+    driver: overlay
+"#
+        ),
+    )
+    .unwrap();
+    d.docker_ok(&["stack", "deploy", "-c", file.to_str().unwrap(), "app"]);
+    d.wait_running("app_web", 2);
+    let at = |port: u16| -> SocketAddr { format!("127.0.0.1:{port}").parse().unwrap() };
+    let both = |port: u16| {
+        let mut seen = BTreeSet::new();
+        wait_for(
+            &format!("both tasks answering on port {port}"),
+            Duration::from_secs(30),
+            || {
+                seen.extend(get(at(port)).ok());
+                seen.len() == 2
+            },
+        );
+    };
+    both(first);
+
+    d.docker_ok(&[
+        "service",
+        "update",
+        "-d",
+        "--publish-add",
+        &format!("{second}:80"),
+        "app_web",
+    ]);
+    both(second);
+
+    // `--publish-rm` removes by target port (Docker's rule): both ports go.
+    d.docker_ok(&["service", "update", "-d", "--publish-rm", "80", "app_web"]);
+    for port in [first, second] {
+        wait_for(
+            &format!("port {port} closed"),
+            Duration::from_secs(30),
+            || get(at(port)).is_err(),
+        );
+    }
+}
