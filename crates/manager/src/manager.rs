@@ -18,6 +18,10 @@ pub struct Manager {
     pub peers: Option<Arc<crate::peers::Peers>>,
     /// `service logs` subscriptions served through this manager.
     pub logs: Arc<crate::log_broker::LogBroker>,
+    /// Held from reading the state to the commit by whatever gives out addresses here (the
+    /// reconciler's task and node addresses, the control API's VIPs), so that two of them
+    /// never decide from the same state: an address is given once.
+    pub allocation: tokio::sync::Mutex<()>,
 }
 
 impl Manager {
@@ -37,6 +41,7 @@ impl Manager {
             clock,
             peers: None,
             logs: crate::log_broker::LogBroker::new(),
+            allocation: Default::default(),
         })
     }
 

@@ -25,13 +25,16 @@ pub async fn run(manager: Arc<Manager>, mut stop: watch::Receiver<bool>) {
             wake_at = Some(manager.now().plus(Duration::from_millis(20)));
         } else if manager.proposer.is_ready_leader() {
             changes.borrow_and_update();
+            let allocating = manager.allocation.lock().await;
             let plan = {
                 let state = manager.read();
                 shoal_core::reconcile(&state, manager.now(), &mut ids)
             };
             wake_at = plan.wake_at;
             if !plan.is_empty() {
-                match manager.propose(plan.into_ops()).await {
+                let proposed = manager.propose(plan.into_ops()).await;
+                drop(allocating);
+                match proposed {
                     Ok(results) if results.iter().any(|r| r.is_ok()) => continue,
                     Ok(_) => {}
                     Err(e) => tracing::warn!("reconciler: proposal failed: {e}"),

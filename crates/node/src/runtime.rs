@@ -187,6 +187,7 @@ impl NodeRuntime {
             clock: Arc::new(SystemClock),
             peers: Some(peers),
             logs: shoal_manager::log_broker::LogBroker::new(),
+            allocation: Default::default(),
         });
         Ok(Brain { manager, raft })
     }

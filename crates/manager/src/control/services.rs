@@ -52,6 +52,7 @@ pub async fn create(m: &Manager, mut spec: ServiceSpec) -> Result<String, Contro
         let taken = |n: &str| m.read().service_by_name(n).is_some();
         spec.name = crate::names::generate(taken);
     }
+    let _allocating = m.allocation.lock().await;
     let service = plan_create(&m.read(), spec, m.now(), &mut RandomIds)?;
     let id = service.id.clone();
     single(
@@ -151,6 +152,7 @@ pub async fn update(
     spec: ServiceSpec,
     rollback: bool,
 ) -> Result<(), ControlError> {
+    let _allocating = m.allocation.lock().await;
     let op = plan_update(&m.read(), reference, version, spec, rollback, m.now())?;
     single(m.propose(vec![op]).await?)?;
     Ok(())
