@@ -240,36 +240,15 @@ impl Dispatcher {
         &self,
         node_id: &str,
     ) -> Result<mpsc::Receiver<Assignments>, DispatchError> {
-        if !self.manager.read().nodes.contains_key(node_id) {
-            return Err(DispatchError::UnknownNode(node_id.to_string()));
-        }
-        let (tx, rx) = mpsc::channel(4);
-        let manager = self.manager.clone();
-        let node_id = node_id.to_string();
-        tokio::spawn(async move {
-            let mut changes = manager.store.subscribe();
-            let mut last = None;
-            loop {
-                changes.borrow_and_update();
-                let (fp, set) = {
-                    let st = manager.read();
-                    let fp = fingerprint(&st, &node_id);
-                    let set = (last.as_ref() != Some(&fp)).then(|| assigned(&st, &node_id));
-                    (fp, set)
-                };
-                if let Some(set) = set {
-                    if tx.send(set).await.is_err() {
-                        return;
-                    }
-                    last = Some(fp);
-                }
-                tokio::select! {
-                    r = changes.changed() => if r.is_err() { return },
-                    _ = tx.closed() => return,
-                }
-            }
-        });
-        Ok(rx)
+        // Compared by fingerprint; the assignments (with secret data) are built only when it
+        // changed.
+        self.follow(node_id, |st, node_id, last| {
+            let fp = fingerprint(st, node_id);
+            (last != Some(&fp)).then(|| {
+                let set = assigned(st, node_id);
+                (fp, set)
+            })
+        })
     }
 
     /// The node's networking view now and after every change to it.
@@ -277,6 +256,23 @@ impl Dispatcher {
         &self,
         node_id: &str,
     ) -> Result<mpsc::Receiver<shoal_api::NetView>, DispatchError> {
+        self.follow(node_id, |st, node_id, last| {
+            let view = shoal_core::netview::net_view(st, node_id);
+            (last != Some(&view)).then(|| (view.clone(), view))
+        })
+    }
+
+    /// A stream of what `next` makes of the state for `node_id`, checked after every commit:
+    /// `next` gets the key it returned last and returns a new key and item only on a change.
+    fn follow<K, T>(
+        &self,
+        node_id: &str,
+        next: impl Fn(&State, &str, Option<&K>) -> Option<(K, T)> + Send + 'static,
+    ) -> Result<mpsc::Receiver<T>, DispatchError>
+    where
+        K: Send + 'static,
+        T: Send + 'static,
+    {
         if !self.manager.read().nodes.contains_key(node_id) {
             return Err(DispatchError::UnknownNode(node_id.to_string()));
         }
@@ -285,15 +281,15 @@ impl Dispatcher {
         let node_id = node_id.to_string();
         tokio::spawn(async move {
             let mut changes = manager.store.subscribe();
-            let mut last = None;
+            let mut last: Option<K> = None;
             loop {
                 changes.borrow_and_update();
-                let view = shoal_core::netview::net_view(&manager.read(), &node_id);
-                if last.as_ref() != Some(&view) {
-                    if tx.send(view.clone()).await.is_err() {
+                let changed = next(&manager.read(), &node_id, last.as_ref());
+                if let Some((key, item)) = changed {
+                    if tx.send(item).await.is_err() {
                         return;
                     }
-                    last = Some(view);
+                    last = Some(key);
                 }
                 tokio::select! {
                     r = changes.changed() => if r.is_err() { return },

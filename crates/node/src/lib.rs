@@ -15,6 +15,7 @@ mod local_dispatcher;
 mod log_client;
 mod node_rpc;
 mod parts;
+mod relay;
 mod remote_dispatcher;
 pub mod renewal;
 mod role_watch;

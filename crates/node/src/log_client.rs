@@ -16,23 +16,15 @@ pub async fn open_sets(
     let req = pb::LogSubscriptionsRequest {
         node_id: node_id.to_string(),
     };
-    let mut stream = shoal_rpc::client::dispatcher(channel)
+    let stream = shoal_rpc::client::dispatcher(channel)
         .log_subscriptions(req)
         .await
         .map_err(|s| DispatcherError::Unavailable(s.message().to_string()))?
         .into_inner();
-    let (tx, rx) = mpsc::channel(4);
-    tokio::spawn(async move {
-        while let Ok(Some(msg)) = stream.message().await {
-            let Ok(set) = serde_json::from_slice(&msg.subscriptions_json) else {
-                return;
-            };
-            if tx.send(set).await.is_err() {
-                return;
-            }
-        }
-    });
-    Ok(rx)
+    Ok(crate::relay::relay(
+        stream,
+        |msg: &pb::LogSubscriptionSet| serde_json::from_slice(&msg.subscriptions_json).ok(),
+    ))
 }
 
 /// A worker's side: sends lines for a subscription.

@@ -167,23 +167,15 @@ impl DispatcherApi for RemoteDispatcher {
         let req = pb::NetworkViewRequest {
             node_id: node_id.to_string(),
         };
-        let mut stream = client::dispatcher(self.channel())
+        let stream = client::dispatcher(self.channel())
             .network_view(req)
             .await
             .map_err(|s| DispatcherError::Unavailable(s.message().to_string()))?
             .into_inner();
-        let (tx, rx) = mpsc::channel(4);
-        tokio::spawn(async move {
-            while let Ok(Some(msg)) = stream.message().await {
-                let Ok(view) = serde_json::from_slice(&msg.view_json) else {
-                    return;
-                };
-                if tx.send(view).await.is_err() {
-                    return;
-                }
-            }
-        });
-        Ok(rx)
+        Ok(crate::relay::relay(
+            stream,
+            |msg: &pb::NetworkViewMessage| serde_json::from_slice(&msg.view_json).ok(),
+        ))
     }
 
     async fn log_subscriptions(

@@ -34,9 +34,7 @@ fn in_client(script: &str) -> Output {
 
 /// What the task at `addr` answers the client (its own address).
 fn get_from_client(addr: &str) -> String {
-    let o = in_client(&format!(
-        "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 2 {addr} 80 | tail -n 1"
-    ));
+    let o = in_client(&common::nc_get(addr, 80).replace("nc ", "busybox nc "));
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
@@ -89,15 +87,7 @@ fn tasks_on_two_nodes_reach_each_other_over_the_overlay() {
         .map(|t| t["NodeID"].as_str().unwrap())
         .collect();
     assert_eq!(nodes.len(), 2, "one web task per node");
-    let addrs: BTreeSet<String> = tasks
-        .iter()
-        .map(|t| {
-            let a = t["NetworksAttachments"][0]["Addresses"][0]
-                .as_str()
-                .unwrap();
-            a.split('/').next().unwrap().to_string()
-        })
-        .collect();
+    let addrs = common::task_addresses(m1, "web");
 
     // By name: both tasks, wherever they run.
     wait_for(
@@ -157,9 +147,7 @@ fn tasks_on_two_nodes_reach_each_other_over_the_overlay() {
         "m1's address answering for w1's task",
         Duration::from_secs(30),
         || {
-            let o = in_client(&format!(
-                "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 2 {m1_ip} 18080 | tail -n 1"
-            ));
+            let o = in_client(&common::nc_get(&m1_ip, 18080).replace("nc ", "busybox nc "));
             String::from_utf8_lossy(&o.stdout).trim() == "far"
         },
     );

@@ -84,15 +84,7 @@ fn containers_on_two_engines_reach_each_other_over_the_overlay() {
         .map(|t| t["NodeID"].as_str().unwrap())
         .collect();
     assert_eq!(nodes.len(), 2, "one web task per node");
-    let addrs: BTreeSet<String> = tasks
-        .iter()
-        .map(|t| {
-            let a = t["NetworksAttachments"][0]["Addresses"][0]
-                .as_str()
-                .unwrap();
-            a.split('/').next().unwrap().to_string()
-        })
-        .collect();
+    let addrs = common::task_addresses(m1, "web");
     let client = container(em, "client");
     assert!(!client.is_empty(), "the client's container on m1's engine");
 
@@ -105,13 +97,9 @@ fn containers_on_two_engines_reach_each_other_over_the_overlay() {
         },
     );
     let get = |target: &str| {
-        in_container(
-            em,
-            &client,
-            &format!("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 {target} 80 | tail -n 1"),
-        )
-        .trim()
-        .to_string()
+        in_container(em, &client, &common::nc_get(target, 80))
+            .trim()
+            .to_string()
     };
     for addr in &addrs {
         wait_for(
@@ -155,14 +143,6 @@ fn containers_on_two_engines_reach_each_other_over_the_overlay() {
     wait_for(
         "m1's address answering for w1's task",
         Duration::from_secs(30),
-        || {
-            in_container(
-                em,
-                &client,
-                &format!("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 {m1_ip} 18080 | tail -n 1"),
-            )
-            .trim()
-                == "far"
-        },
+        || in_container(em, &client, &common::nc_get(&m1_ip, 18080)).trim() == "far",
     );
 }

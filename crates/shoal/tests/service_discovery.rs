@@ -137,16 +137,7 @@ fn discovery(executor: &str, pool: &str) {
         .next()
         .unwrap()
         .to_string();
-    let tasks: BTreeSet<String> = d
-        .running_tasks("web")
-        .iter()
-        .map(|t| {
-            let addr = t["NetworksAttachments"][0]["Addresses"][0]
-                .as_str()
-                .unwrap();
-            addr.split('/').next().unwrap().to_string()
-        })
-        .collect();
+    let tasks = common::task_addresses(&d, "web");
     assert_eq!(tasks.len(), 2, "{tasks:?}");
 
     // The name answers within a view update of the tasks' start.
@@ -180,11 +171,7 @@ fn discovery(executor: &str, pool: &str) {
         "both tasks answering through the VIP",
         Duration::from_secs(30),
         || {
-            let o = in_task(
-                executor,
-                &client,
-                "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 web 80 | tail -n 1",
-            );
+            let o = in_task(executor, &client, &common::nc_get("web", 80));
             let who = String::from_utf8_lossy(&o.stdout).trim().to_string();
             if tasks.contains(&who) {
                 seen.insert(who);
